@@ -33,7 +33,7 @@ pub struct FullDeps<C, P> {
 }
 
 /// A model commitment as JSON.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ModelJson {
 	pub hash: String,
@@ -47,7 +47,7 @@ impl From<ModelCommitment> for ModelJson {
 }
 
 /// One round in one JSON value: what `flare_roundSummary` returns.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoundSummaryJson {
 	pub task: TaskId,
@@ -72,7 +72,7 @@ pub struct RoundSummaryJson {
 	pub metrics: Vec<MetricsJson>,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProposalJson {
 	pub digest: String,
@@ -80,14 +80,14 @@ pub struct ProposalJson {
 	pub votes: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VoteJson {
 	pub member: String,
 	pub digest: String,
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetricsJson {
 	pub member: String,
@@ -150,7 +150,7 @@ impl From<RoundSummary<AccountId, BlockNumber>> for RoundSummaryJson {
 }
 
 /// Flare's own RPC methods.
-#[rpc(client, server)]
+#[rpc(server)]
 pub trait FlareApi<BlockHash> {
 	/// State, deadlines, commitment count, votes and metrics of one round, at the best block (or
 	/// at `at`). `null` when the task or round does not exist.

@@ -2,13 +2,13 @@
 
 use flare_runtime::{apis::RuntimeApi, opaque::Block};
 use polkadot_sdk::{
-	sc_client_api::{Backend, BlockBackend},
+	sc_client_api::BlockBackend,
 	sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams},
 	sc_consensus_grandpa::SharedVoterState,
 	sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig},
 	sc_telemetry::{Telemetry, TelemetryWorker},
 	sc_transaction_pool_api::OffchainTransactionPoolFactory,
-	sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair},
+	sp_consensus_aura::sr25519::AuthorityPair as AuraPair,
 	*,
 };
 use std::{sync::Arc, time::Duration};
@@ -53,6 +53,8 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 			config,
 			telemetry.as_ref().map(|(_, telemetry)| telemetry.handle()),
 			executor,
+			// No pruning filters: keep what the pruning mode says.
+			Vec::new(),
 		)?;
 	let client = Arc::new(client);
 

@@ -6,7 +6,6 @@ use polkadot_sdk::{
 		genesis_builder_helper::{build_state, get_preset},
 		weights::Weight,
 	},
-	pallet_federated_learning::{RoundIndex, RoundSummary, TaskId, TaskInfo},
 	pallet_grandpa::AuthorityId as GrandpaId,
 	sp_api::impl_runtime_apis,
 	sp_consensus_aura::sr25519::AuthorityId as AuraId,
@@ -19,6 +18,8 @@ use polkadot_sdk::{
 	sp_version::RuntimeVersion,
 	*,
 };
+
+use pallet_federated_learning::{RoundIndex, RoundSummary, TaskId, TaskInfo};
 
 use super::{
 	AccountId, Aura, Balance, Block, BlockNumber, Executive, FederatedLearning, Grandpa,
@@ -103,8 +104,11 @@ impl_runtime_apis! {
 	}
 
 	impl sp_session::SessionKeys<Block> for Runtime {
-		fn generate_session_keys(seed: Option<Vec<u8>>) -> Vec<u8> {
-			SessionKeys::generate(seed)
+		fn generate_session_keys(
+			owner: Vec<u8>,
+			seed: Option<Vec<u8>>,
+		) -> sp_session::OpaqueGeneratedSessionKeys {
+			SessionKeys::generate(&owner, seed).into()
 		}
 
 		fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, KeyTypeId)>> {

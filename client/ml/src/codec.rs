@@ -416,6 +416,13 @@ impl Encoder {
         if let Some(index) = delta.first_non_finite() {
             return Err(CodecError::NonFinite { index });
         }
+        self.encode_unchecked(delta)
+    }
+
+    /// Encodes `delta` without refusing non-finite values. Honest clients never need this: it
+    /// exists so robustness tests can play a client that publishes NaN weights (which survive
+    /// the f32 codecs `raw`, `zlib`, `gzip` and `topk`) and check that aggregators reject them.
+    pub fn encode_unchecked(&mut self, delta: &Params) -> Result<Vec<u8>, CodecError> {
         let m = delta.manifest();
         let spec = self.spec;
         let mut payload = Vec::with_capacity(spec.payload_len(m));

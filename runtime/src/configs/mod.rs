@@ -2,7 +2,9 @@
 
 use polkadot_sdk::{
 	frame_support::{
-		derive_impl, parameter_types,
+		derive_impl,
+		dispatch::DispatchClass,
+		parameter_types,
 		traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
 		weights::{
 			constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
@@ -37,7 +39,11 @@ parameter_types! {
 		Weight::from_parts(MILLI_SECS_PER_BLOCK / 3 * WEIGHT_REF_TIME_PER_SECOND / 1000, u64::MAX),
 		NORMAL_DISPATCH_RATIO,
 	);
-	pub RuntimeBlockLength: BlockLength = BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+	/// 5 MiB blocks, three quarters of it for normal transactions.
+	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
+		.max_length(5 * 1024 * 1024)
+		.modify_max_length_for_class(DispatchClass::Normal, |m| *m = NORMAL_DISPATCH_RATIO * *m)
+		.build();
 	pub const SS58Prefix: u8 = 42;
 }
 
