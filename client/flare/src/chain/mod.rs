@@ -289,7 +289,12 @@ impl SubxtChain {
 				S::InBestBlock(b) | S::InFinalizedBlock(b) => {
 					let events = b.wait_for_success().await.map_err(map_dispatch_error)?;
 					let block = self.block_number_of(b.block_hash()).await?;
-					return Ok((Included { block }, events))
+					let names = events
+						.iter()
+						.filter_map(Result::ok)
+						.map(|e| format!("{}.{}", e.pallet_name(), e.event_name()))
+						.collect();
+					return Ok((Included { block, events: names }, events))
 				},
 				S::Error { message } | S::Invalid { message } | S::Dropped { message } =>
 					return Err(ChainError::Invalid(message)),

@@ -255,4 +255,6 @@ impl RoundDetail {
 pub struct Included {
 	/// Number of the block it was included in.
 	pub block: BlockNumber,
+	/// The events it emitted, as `Pallet.Event` names.
+	pub events: Vec<String>,
 }

@@ -86,11 +86,15 @@ pub async fn compute_round<C: Chain>(
 	for (who, reason) in &rejected {
 		tracing::warn!(task = env.view.id, round, client = %who, ?reason, "rejected update");
 	}
-	if accepted.len() < env.rule.min_updates().max(1) {
+	// The owner's `min_updates` applies to valid updates too: rejections must not let a round
+	// finalize on fewer contributions than the task asked for (or than the rule needs).
+	let need = env.rule.min_updates().max(env.view.params.min_updates as usize).max(1);
+	if accepted.len() < need {
 		tracing::warn!(
 			task = env.view.id,
 			round,
 			valid = accepted.len(),
+			need,
 			"too few valid updates to aggregate; abstaining"
 		);
 		return Ok(None)
