@@ -1,13 +1,12 @@
 //! Chain specifications built from the runtime's genesis presets.
 
-use polkadot_sdk::{sc_service, sp_genesis_builder};
-
 /// Flare's chain spec: no extensions.
 pub type ChainSpec = sc_service::GenericChainSpec;
 
 fn wasm() -> Result<&'static [u8], String> {
-	flare_runtime::WASM_BINARY
-		.ok_or_else(|| "the runtime wasm is not available (built with SKIP_WASM_BUILD?)".to_string())
+	flare_runtime::WASM_BINARY.ok_or_else(|| {
+		"the runtime wasm is not available (built with SKIP_WASM_BUILD?)".to_string()
+	})
 }
 
 fn properties() -> sc_service::Properties {

@@ -1,7 +1,5 @@
 //! Command-line interface of `flare-node`.
 
-use polkadot_sdk::sc_cli;
-
 /// Sub-commands besides running the node.
 #[derive(Debug, clap::Subcommand)]
 #[allow(clippy::large_enum_variant)]
@@ -37,7 +35,7 @@ pub enum Subcommand {
 	/// Benchmark the runtime's pallets (needs `--features runtime-benchmarks`).
 	#[cfg(feature = "runtime-benchmarks")]
 	#[command(subcommand)]
-	Benchmark(polkadot_sdk::frame_benchmarking_cli::BenchmarkCmd),
+	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
 
 	/// Database meta columns information.
 	ChainInfo(sc_cli::ChainInfoCmd),

@@ -13,16 +13,13 @@ use pallet_federated_learning::{
 	runtime_api::FederatedLearningApi, FailureReason, ModelCommitment, RoundIndex, RoundState,
 	RoundSummary, TaskId,
 };
-use polkadot_sdk::{
-	sc_transaction_pool_api::TransactionPool,
-	sp_api::ProvideRuntimeApi,
-	sp_block_builder::BlockBuilder,
-	sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata},
-	sp_core::crypto::Ss58Codec,
-	sp_runtime::traits::Block as BlockT,
-	*,
-};
+use sc_transaction_pool_api::TransactionPool;
 use serde::Serialize;
+use sp_api::ProvideRuntimeApi;
+use sp_block_builder::BlockBuilder;
+use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+use sp_core::crypto::Ss58Codec;
+use sp_runtime::traits::Block as BlockT;
 
 /// Dependencies of the full node's RPC.
 pub struct FullDeps<C, P> {
@@ -42,7 +39,10 @@ pub struct ModelJson {
 
 impl From<ModelCommitment> for ModelJson {
 	fn from(m: ModelCommitment) -> Self {
-		Self { hash: format!("{:?}", m.hash), len: m.len }
+		Self {
+			hash: format!("{:?}", m.hash),
+			len: m.len,
+		}
 	}
 }
 
@@ -109,7 +109,7 @@ impl From<RoundSummary<AccountId, BlockNumber>> for RoundSummaryJson {
 					FailureReason::TaskClosed => "TaskClosed",
 				};
 				("Failed", None, None, Some(why.to_string()))
-			},
+			}
 		};
 		Self {
 			task: s.task,
@@ -128,12 +128,19 @@ impl From<RoundSummary<AccountId, BlockNumber>> for RoundSummaryJson {
 			proposals: s
 				.proposals
 				.into_iter()
-				.map(|(d, m, votes)| ProposalJson { digest: format!("{d:?}"), model: m.into(), votes })
+				.map(|(d, m, votes)| ProposalJson {
+					digest: format!("{d:?}"),
+					model: m.into(),
+					votes,
+				})
 				.collect(),
 			voters: s
 				.votes
 				.into_iter()
-				.map(|(who, d)| VoteJson { member: who.to_ss58check(), digest: format!("{d:?}") })
+				.map(|(who, d)| VoteJson {
+					member: who.to_ss58check(),
+					digest: format!("{d:?}"),
+				})
 				.collect(),
 			metrics: s
 				.metrics
@@ -171,7 +178,10 @@ pub struct Flare<C, B> {
 
 impl<C, B> Flare<C, B> {
 	pub fn new(client: Arc<C>) -> Self {
-		Self { client, _marker: Default::default() }
+		Self {
+			client,
+			_marker: Default::default(),
+		}
 	}
 }
 
@@ -192,7 +202,11 @@ where
 		at: Option<<B as BlockT>::Hash>,
 	) -> RpcResult<Option<RoundSummaryJson>> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		let summary = self.client.runtime_api().round_summary(at, task, round).map_err(runtime_error)?;
+		let summary = self
+			.client
+			.runtime_api()
+			.round_summary(at, task, round)
+			.map_err(runtime_error)?;
 		Ok(summary.map(Into::into))
 	}
 }
@@ -223,4 +237,3 @@ where
 
 	Ok(module)
 }
-

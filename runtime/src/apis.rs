@@ -1,23 +1,20 @@
 //! Runtime API implementations of the Flare runtime.
 
 use alloc::vec::Vec;
-use polkadot_sdk::{
-	frame_support::{
-		genesis_builder_helper::{build_state, get_preset},
-		weights::Weight,
-	},
-	pallet_grandpa::AuthorityId as GrandpaId,
-	sp_api::impl_runtime_apis,
-	sp_consensus_aura::sr25519::AuthorityId as AuraId,
-	sp_core::{crypto::KeyTypeId, OpaqueMetadata},
-	sp_runtime::{
-		traits::{Block as BlockT, NumberFor},
-		transaction_validity::{TransactionSource, TransactionValidity},
-		ApplyExtrinsicResult,
-	},
-	sp_version::RuntimeVersion,
-	*,
+use frame_support::{
+	genesis_builder_helper::{build_state, get_preset},
+	weights::Weight,
 };
+use pallet_grandpa::AuthorityId as GrandpaId;
+use sp_api::impl_runtime_apis;
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_core::{crypto::KeyTypeId, OpaqueMetadata};
+use sp_runtime::{
+	traits::{Block as BlockT, NumberFor},
+	transaction_validity::{TransactionSource, TransactionValidity},
+	ApplyExtrinsicResult,
+};
+use sp_version::RuntimeVersion;
 
 use pallet_federated_learning::{RoundIndex, RoundSummary, TaskId, TaskInfo};
 

@@ -1,7 +1,7 @@
 //! The pallets benchmarked in this runtime (`flare-node benchmark pallet`, behind the
 //! `runtime-benchmarks` feature).
 
-polkadot_sdk::frame_benchmarking::define_benchmarks!(
+frame_benchmarking::define_benchmarks!(
 	[frame_benchmarking, BaselineBench::<Runtime>]
 	[frame_system, SystemBench::<Runtime>]
 	[pallet_balances, Balances]

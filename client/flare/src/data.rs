@@ -69,7 +69,11 @@ impl DataSource {
 	/// other data split 80/20.
 	pub fn split(&self) -> Result<(Dataset, Dataset), DataSetupError> {
 		let all = self.load()?;
-		let n_train = if self.files.is_none() { BUNDLED_TRAIN } else { all.len() * 4 / 5 };
+		let n_train = if self.files.is_none() {
+			BUNDLED_TRAIN
+		} else {
+			all.len() * 4 / 5
+		};
 		Ok(all.split_at(n_train)?)
 	}
 }
@@ -83,11 +87,15 @@ pub fn partition_clients(
 ) -> Result<Vec<Dataset>, DataSetupError> {
 	let parts = match kind {
 		PartitionKind::Iid => partition::iid(train.len(), clients, seed)?,
-		PartitionKind::Dirichlet(alpha) =>
-			partition::dirichlet(&train.y, train.classes, clients, alpha, seed)?,
+		PartitionKind::Dirichlet(alpha) => {
+			partition::dirichlet(&train.y, train.classes, clients, alpha, seed)?
+		}
 		PartitionKind::Shards(k) => partition::shards(&train.y, clients, k, seed)?,
 	};
-	parts.iter().map(|idx| train.subset(idx).map_err(Into::into)).collect()
+	parts
+		.iter()
+		.map(|idx| train.subset(idx).map_err(Into::into))
+		.collect()
 }
 
 /// One client's share.
@@ -99,7 +107,7 @@ pub fn client_share(
 	seed: u64,
 ) -> Result<Dataset, DataSetupError> {
 	if index >= clients {
-		return Err(DataSetupError::BadIndex { index, clients })
+		return Err(DataSetupError::BadIndex { index, clients });
 	}
 	let mut all = partition_clients(train, kind, clients, seed)?;
 	Ok(all.swap_remove(index))
@@ -127,7 +135,10 @@ mod tests {
 		assert_eq!(shares.iter().map(|d| d.len()).sum::<usize>(), 8_000);
 		assert!(matches!(
 			client_share(&train, PartitionKind::Iid, 10, 10, 1),
-			Err(DataSetupError::BadIndex { index: 10, clients: 10 })
+			Err(DataSetupError::BadIndex {
+				index: 10,
+				clients: 10
+			})
 		));
 	}
 }

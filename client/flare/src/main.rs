@@ -106,7 +106,9 @@ struct DataArgs {
 
 impl DataArgs {
 	fn source(&self) -> DataSource {
-		DataSource { files: self.images.clone().zip(self.labels.clone()) }
+		DataSource {
+			files: self.images.clone().zip(self.labels.clone()),
+		}
 	}
 }
 
@@ -208,14 +210,24 @@ struct Settings {
 fn settings(cli: &Cli) -> Result<Settings> {
 	let file: FileConfig = match &cli.config {
 		Some(p) => {
-			let text = std::fs::read_to_string(p).with_context(|| format!("cannot read config file {}", p.display()))?;
-			toml::from_str(&text).with_context(|| format!("config file {} is not valid", p.display()))?
-		},
+			let text = std::fs::read_to_string(p)
+				.with_context(|| format!("cannot read config file {}", p.display()))?;
+			toml::from_str(&text)
+				.with_context(|| format!("config file {} is not valid", p.display()))?
+		}
 		None => FileConfig::default(),
 	};
 	Ok(Settings {
-		url: cli.url.clone().or(file.url).unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
-		store: cli.store.clone().or(file.store).unwrap_or_else(|| PathBuf::from(".flare/blobs")),
+		url: cli
+			.url
+			.clone()
+			.or(file.url)
+			.unwrap_or_else(|| "ws://127.0.0.1:9944".into()),
+		store: cli
+			.store
+			.clone()
+			.or(file.store)
+			.unwrap_or_else(|| PathBuf::from(".flare/blobs")),
 		suri: cli.suri.clone().or(file.suri),
 	})
 }
@@ -238,7 +250,10 @@ fn init_tracing(verbose: u8) {
 	};
 	let filter = tracing_subscriber::EnvFilter::try_from_default_env()
 		.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-	tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+	tracing_subscriber::fmt()
+		.with_env_filter(filter)
+		.with_writer(std::io::stderr)
+		.init();
 }
 
 #[tokio::main]
@@ -256,31 +271,57 @@ async fn main() -> Result<()> {
 			println!("{id}");
 			eprintln!("created task {id} (blobs in {})", s.store.display());
 			Ok(())
-		},
+		}
 		Command::Task(TaskCommand::Status { task }) => {
 			let chain = connect(&s, "//Alice").await?;
-			let t = chain.task(task).await?.with_context(|| format!("task {task} does not exist on this chain"))?;
+			let t = chain
+				.task(task)
+				.await?
+				.with_context(|| format!("task {task} does not exist on this chain"))?;
 			let p = &t.params;
-			println!("task {}: {:?}, round {} of {}, {} finalized", t.id, t.status, t.round, p.rounds, t.finalized_rounds);
+			println!(
+				"task {}: {:?}, round {} of {}, {} finalized",
+				t.id, t.status, t.round, p.rounds, t.finalized_rounds
+			);
 			println!("  owner        {}", t.owner);
 			println!("  global model {}", t.global_model);
-			println!("  rule {:?}, codec {}, quorum {}", p.rule, p.codec, p.quorum);
+			println!(
+				"  rule {:?}, codec {}, quorum {}",
+				p.rule, p.codec, p.quorum
+			);
 			println!(
 				"  updates {}..={} (≤ {} B), periods {} + {} blocks",
-				p.min_updates, p.max_updates, p.max_update_len, p.training_period, p.aggregation_period
+				p.min_updates,
+				p.max_updates,
+				p.max_update_len,
+				p.training_period,
+				p.aggregation_period
 			);
 			if let Some(r) = chain.round(task, t.round).await? {
-				println!("  round {}: {:?}, {} updates, {} votes", r.round, r.phase, r.commitments, r.votes);
+				println!(
+					"  round {}: {:?}, {} updates, {} votes",
+					r.round, r.phase, r.commitments, r.votes
+				);
 			}
 			Ok(())
-		},
+		}
 		Command::Train(args) => {
 			let chain = connect(&s, "//Alice").await?;
 			let store = open_store(&s)?;
 			let (train, _) = args.data.source().split()?;
-			let data = client_share(&train, args.partition, args.clients, args.client_index, args.seed)?;
+			let data = client_share(
+				&train,
+				args.partition,
+				args.clients,
+				args.client_index,
+				args.seed,
+			)?;
 			eprintln!("training as {} on {} samples", chain.account(), data.len());
-			let ctx = Ctx { chain, store, progress: None };
+			let ctx = Ctx {
+				chain,
+				store,
+				progress: None,
+			};
 			let cfg = TrainerConfig {
 				task: args.task,
 				data: Arc::new(data),
@@ -294,43 +335,72 @@ async fn main() -> Result<()> {
 				report.committed, report.already_committed, report.missed
 			);
 			Ok(())
-		},
+		}
 		Command::Aggregate(args) => {
 			let chain = connect(&s, "//Alice").await?;
 			let store = open_store(&s)?;
 			let (_, test) = args.data.source().split()?;
-			eprintln!("aggregating as {}; evaluating on {} held-out samples", chain.account(), test.len());
-			let ctx = Ctx { chain, store, progress: None };
-			let cfg = AggregatorConfig { task: args.task, eval: Arc::new(test), index: 0, fault: args.fault };
+			eprintln!(
+				"aggregating as {}; evaluating on {} held-out samples",
+				chain.account(),
+				test.len()
+			);
+			let ctx = Ctx {
+				chain,
+				store,
+				progress: None,
+			};
+			let cfg = AggregatorConfig {
+				task: args.task,
+				eval: Arc::new(test),
+				index: 0,
+				fault: args.fault,
+			};
 			let report = aggregator::run(ctx, cfg).await?;
 			eprintln!(
 				"task over: voted in rounds {:?}, reported metrics for {:?}, abstained in {:?}",
 				report.voted, report.reported, report.skipped
 			);
 			Ok(())
-		},
+		}
 		Command::Rounds { task } => {
 			let chain = connect(&s, "//Alice").await?;
 			let rounds = inspect::history(&chain, task).await?;
 			print!("{}", inspect::history_table(&rounds));
 			Ok(())
-		},
-		Command::Model(ModelCommand::Get { task, round, out, data }) => {
+		}
+		Command::Model(ModelCommand::Get {
+			task,
+			round,
+			out,
+			data,
+		}) => {
 			let chain = connect(&s, "//Alice").await?;
 			let store = open_store(&s)?;
 			let (_, test) = data.source().split()?;
-			let (blob, bytes, m) = inspect::model_get(&chain, store.as_ref(), task, round, Arc::new(test)).await?;
-			println!("model {blob}: hash verified; accuracy {:.2}%, loss {:.4} on {} samples", m.accuracy() * 100.0, m.loss(), m.samples);
+			let (blob, bytes, m) =
+				inspect::model_get(&chain, store.as_ref(), task, round, Arc::new(test)).await?;
+			println!(
+				"model {blob}: hash verified; accuracy {:.2}%, loss {:.4} on {} samples",
+				m.accuracy() * 100.0,
+				m.loss(),
+				m.samples
+			);
 			if let Some(out) = out {
-				std::fs::write(&out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+				std::fs::write(&out, &bytes)
+					.with_context(|| format!("cannot write {}", out.display()))?;
 				println!("written to {}", out.display());
 			}
 			Ok(())
-		},
+		}
 	}
 }
 
-async fn simulate_cmd(args: SimulateArgs, url: &Option<String>, store: Option<PathBuf>) -> Result<()> {
+async fn simulate_cmd(
+	args: SimulateArgs,
+	url: &Option<String>,
+	store: Option<PathBuf>,
+) -> Result<()> {
 	let mut task = match &args.task_file {
 		Some(p) => TaskFile::load(p)?.file,
 		None => TaskFile::default(),
@@ -351,11 +421,13 @@ async fn simulate_cmd(args: SimulateArgs, url: &Option<String>, store: Option<Pa
 		match parts.as_slice() {
 			["trainer", i, kind] => trainer_faults.push((
 				i.parse().with_context(|| format!("bad fault {f}"))?,
-				<TrainerFault as clap::ValueEnum>::from_str(kind, true).map_err(anyhow::Error::msg)?,
+				<TrainerFault as clap::ValueEnum>::from_str(kind, true)
+					.map_err(anyhow::Error::msg)?,
 			)),
 			["aggregator", i, kind] => aggregator_faults.push((
 				i.parse().with_context(|| format!("bad fault {f}"))?,
-				<AggregatorFault as clap::ValueEnum>::from_str(kind, true).map_err(anyhow::Error::msg)?,
+				<AggregatorFault as clap::ValueEnum>::from_str(kind, true)
+					.map_err(anyhow::Error::msg)?,
 			)),
 			_ => bail!("bad fault `{f}`: expected trainer:INDEX:KIND or aggregator:INDEX:KIND"),
 		}
@@ -388,6 +460,10 @@ async fn simulate_cmd(args: SimulateArgs, url: &Option<String>, store: Option<Pa
 		),
 		None => println!("done: task {}, no round finalized", report.task),
 	}
-	println!("plot: {}   table: {}", report.plot.display(), report.csv.display());
+	println!(
+		"plot: {}   table: {}",
+		report.plot.display(),
+		report.csv.display()
+	);
 	Ok(())
 }

@@ -38,7 +38,7 @@ pub fn find_node_binary() -> Result<PathBuf, NodeError> {
 	if let Some(p) = std::env::var_os("FLARE_NODE_BIN") {
 		let p = PathBuf::from(p);
 		if p.is_file() {
-			return Ok(p)
+			return Ok(p);
 		}
 		looked.push(p);
 	}
@@ -62,7 +62,7 @@ pub fn find_node_binary() -> Result<PathBuf, NodeError> {
 	}
 	for c in candidates {
 		if c.is_file() {
-			return Ok(c)
+			return Ok(c);
 		}
 		looked.push(c);
 	}
@@ -93,7 +93,14 @@ impl DevNode {
 		let log_path = log_dir.path().join("flare-node.log");
 		let log = File::create(&log_path)?;
 		let child = Command::new(bin)
-			.args(["--dev", "--tmp", "--no-telemetry", "--no-mdns", "--rpc-cors", "all"])
+			.args([
+				"--dev",
+				"--tmp",
+				"--no-telemetry",
+				"--no-mdns",
+				"--rpc-cors",
+				"all",
+			])
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.args(["--port", &p2p_port.to_string()])
 			.args(["--prometheus-port", &prometheus_port.to_string()])
@@ -103,7 +110,12 @@ impl DevNode {
 			.stdout(Stdio::null())
 			.stderr(log)
 			.spawn()?;
-		let mut node = Self { child, rpc_port, log_path, _log_dir: log_dir };
+		let mut node = Self {
+			child,
+			rpc_port,
+			log_path,
+			_log_dir: log_dir,
+		};
 		node.wait_ready(Duration::from_secs(180))?;
 		Ok(node)
 	}
@@ -138,17 +150,20 @@ impl DevNode {
 		let addr: SocketAddr = ([127, 0, 0, 1], self.rpc_port).into();
 		loop {
 			if let Some(status) = self.child.try_wait()? {
-				return Err(NodeError::Exited { status: status.to_string(), log: self.log_tail(30) })
+				return Err(NodeError::Exited {
+					status: status.to_string(),
+					log: self.log_tail(30),
+				});
 			}
 			if rpc_answers(addr) {
-				return Ok(())
+				return Ok(());
 			}
 			if start.elapsed() > timeout {
 				return Err(NodeError::Timeout {
 					port: self.rpc_port,
 					secs: timeout.as_secs(),
 					log: self.log_tail(30),
-				})
+				});
 			}
 			std::thread::sleep(Duration::from_millis(250));
 		}
@@ -158,7 +173,7 @@ impl DevNode {
 /// Whether an HTTP JSON-RPC `system_health` request on `addr` gets a result.
 fn rpc_answers(addr: SocketAddr) -> bool {
 	let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
-		return false
+		return false;
 	};
 	let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
 	let body = r#"{"jsonrpc":"2.0","id":1,"method":"system_health","params":[]}"#;
@@ -167,7 +182,7 @@ fn rpc_answers(addr: SocketAddr) -> bool {
 		body.len()
 	);
 	if s.write_all(req.as_bytes()).is_err() {
-		return false
+		return false;
 	}
 	let mut resp = String::new();
 	let _ = s.read_to_string(&mut resp);

@@ -21,22 +21,46 @@ pub fn accuracy_svg(title: &str, points: &[(u32, f64)]) -> String {
 		r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">"#
 	);
 	let _ = writeln!(s, r#"<rect width="{w}" height="{h}" fill="white"/>"#);
-	let _ = writeln!(s, r#"<text x="{}" y="22" text-anchor="middle" font-size="15">{}</text>"#, w / 2.0, escape(title));
+	let _ = writeln!(
+		s,
+		r#"<text x="{}" y="22" text-anchor="middle" font-size="15">{}</text>"#,
+		w / 2.0,
+		escape(title)
+	);
 	// Grid and y labels every 10 % (or 2 % when the range is narrow).
 	let step = if 1.0 - y_min <= 0.2 { 0.02 } else { 0.1 };
 	let mut a = y_min;
 	while a <= 1.0 + 1e-9 {
 		let yy = y(a);
-		let _ = writeln!(s, r##"<line x1="{left}" y1="{yy:.1}" x2="{}" y2="{yy:.1}" stroke="#ddd"/>"##, w - right);
-		let _ = writeln!(s, r#"<text x="{}" y="{:.1}" text-anchor="end">{:.0}%</text>"#, left - 6.0, yy + 4.0, a * 100.0);
+		let _ = writeln!(
+			s,
+			r##"<line x1="{left}" y1="{yy:.1}" x2="{}" y2="{yy:.1}" stroke="#ddd"/>"##,
+			w - right
+		);
+		let _ = writeln!(
+			s,
+			r#"<text x="{}" y="{:.1}" text-anchor="end">{:.0}%</text>"#,
+			left - 6.0,
+			yy + 4.0,
+			a * 100.0
+		);
 		a += step;
 	}
 	let every = ((max_round / 10.0).ceil() as u32).max(1);
 	for r in (0..=max_round as u32).step_by(every as usize) {
 		let xx = x(r as f64);
-		let _ = writeln!(s, r#"<text x="{xx:.1}" y="{}" text-anchor="middle">{r}</text>"#, h - bottom + 18.0);
+		let _ = writeln!(
+			s,
+			r#"<text x="{xx:.1}" y="{}" text-anchor="middle">{r}</text>"#,
+			h - bottom + 18.0
+		);
 	}
-	let _ = writeln!(s, r#"<text x="{}" y="{}" text-anchor="middle">round</text>"#, left + pw / 2.0, h - 10.0);
+	let _ = writeln!(
+		s,
+		r#"<text x="{}" y="{}" text-anchor="middle">round</text>"#,
+		left + pw / 2.0,
+		h - 10.0
+	);
 	let _ = writeln!(
 		s,
 		r#"<text x="16" y="{}" text-anchor="middle" transform="rotate(-90 16 {})">test accuracy</text>"#,
@@ -48,8 +72,10 @@ pub fn accuracy_svg(title: &str, points: &[(u32, f64)]) -> String {
 		r##"<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#888"/>"##
 	);
 	if !points.is_empty() {
-		let path: Vec<String> =
-			points.iter().map(|(r, a)| format!("{:.1},{:.1}", x(*r as f64), y(*a))).collect();
+		let path: Vec<String> = points
+			.iter()
+			.map(|(r, a)| format!("{:.1},{:.1}", x(*r as f64), y(*a)))
+			.collect();
 		let _ = writeln!(
 			s,
 			r##"<polyline points="{}" fill="none" stroke="#d9480f" stroke-width="2"/>"##,
@@ -70,7 +96,9 @@ pub fn accuracy_svg(title: &str, points: &[(u32, f64)]) -> String {
 }
 
 fn escape(t: &str) -> String {
-	t.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+	t.replace('&', "&amp;")
+		.replace('<', "&lt;")
+		.replace('>', "&gt;")
 }
 
 #[cfg(test)]

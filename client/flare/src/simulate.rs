@@ -5,7 +5,9 @@
 //! standalone commands run.
 
 use crate::{
-	chain::{AccountId, Chain, ChainError, Phase, RoundDetail, Signer, SubxtChain, TaskId, TaskStatus},
+	chain::{
+		AccountId, Chain, ChainError, Phase, RoundDetail, Signer, SubxtChain, TaskId, TaskStatus,
+	},
 	data::{partition_clients, DataSource, PartitionKind},
 	node::{find_node_binary, DevNode},
 	plot,
@@ -30,7 +32,14 @@ use std::{
 /// One unit of the chain's token (12 decimals).
 pub const UNIT: u128 = 1_000_000_000_000;
 /// Dev accounts that can serve as aggregators, in order.
-pub const AGGREGATOR_SURIS: [&str; 6] = ["//Alice", "//Bob", "//Charlie", "//Dave", "//Eve", "//Ferdie"];
+pub const AGGREGATOR_SURIS: [&str; 6] = [
+	"//Alice",
+	"//Bob",
+	"//Charlie",
+	"//Dave",
+	"//Eve",
+	"//Ferdie",
+];
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -66,7 +75,10 @@ impl Default for SimConfig {
 			trainers: 10,
 			aggregators: 3,
 			partition: PartitionKind::Iid,
-			task: TaskFile { rounds: 10, ..TaskFile::default() },
+			task: TaskFile {
+				rounds: 10,
+				..TaskFile::default()
+			},
 			store: None,
 			out_dir: PathBuf::from("flare-out"),
 			seed: 42,
@@ -98,7 +110,10 @@ pub enum SimError {
 	#[error("the simulation did not finish within {0:?}")]
 	Timeout(Duration),
 	#[error("cannot write results to {path}: {source}")]
-	Output { path: PathBuf, source: std::io::Error },
+	Output {
+		path: PathBuf,
+		source: std::io::Error,
+	},
 }
 
 /// One row of the per-round table.
@@ -159,13 +174,13 @@ struct Timing {
 pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 	let started = Instant::now();
 	if cfg.trainers == 0 {
-		return Err(SimError::Setup("at least one trainer is needed".into()))
+		return Err(SimError::Setup("at least one trainer is needed".into()));
 	}
 	if cfg.aggregators == 0 || cfg.aggregators > AGGREGATOR_SURIS.len() {
 		return Err(SimError::Setup(format!(
 			"aggregators must be between 1 and {}",
 			AGGREGATOR_SURIS.len()
-		)))
+		)));
 	}
 	let task_file = TaskFile {
 		max_updates: cfg.trainers as u32,
@@ -184,9 +199,12 @@ pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 			};
 			eprintln!("starting {} --dev --tmp …", bin.display());
 			Some(DevNode::spawn(&bin, &[])?)
-		},
+		}
 	};
-	let url = cfg.url.clone().unwrap_or_else(|| node.as_ref().map(|n| n.url()).unwrap_or_default());
+	let url = cfg
+		.url
+		.clone()
+		.unwrap_or_else(|| node.as_ref().map(|n| n.url()).unwrap_or_default());
 	let owner = SubxtChain::connect(&url, Signer::from_suri("//Alice")?).await?;
 	eprintln!("connected to {url}");
 
@@ -196,7 +214,7 @@ pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 			let tmp = tempfile::tempdir().map_err(|e| SimError::Setup(e.to_string()))?;
 			let s = DirStore::open(tmp.path())?;
 			(Some(tmp), Arc::new(s))
-		},
+		}
 	};
 
 	// Committee: the first `aggregators` dev accounts must be members.
@@ -205,8 +223,11 @@ pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 		.map(|s| Signer::from_suri(s))
 		.collect::<Result<_, _>>()?;
 	let committee = owner.committee().await?;
-	let missing: Vec<AccountId> =
-		agg_signers.iter().map(|s| s.account()).filter(|a| !committee.contains(a)).collect();
+	let missing: Vec<AccountId> = agg_signers
+		.iter()
+		.map(|s| s.account())
+		.filter(|a| !committee.contains(a))
+		.collect();
 	if !missing.is_empty() {
 		let mut members = committee.clone();
 		members.extend(missing);
@@ -249,20 +270,51 @@ pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 	let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
 	let mut roles = tokio::task::JoinSet::new();
 	for (i, (signer, data)) in trainer_signers.iter().zip(shares).enumerate() {
-		let ctx = Ctx { chain: owner.with_signer(signer.clone()), store: store.clone(), progress: Some(tx.clone()) };
-		let fault = cfg.trainer_faults.iter().find(|(j, _)| *j == i).map_or(TrainerFault::None, |f| f.1);
-		let tcfg = TrainerConfig { task: task_id, data: Arc::new(data), index: i, seed: cfg.seed + i as u64, fault };
+		let ctx = Ctx {
+			chain: owner.with_signer(signer.clone()),
+			store: store.clone(),
+			progress: Some(tx.clone()),
+		};
+		let fault = cfg
+			.trainer_faults
+			.iter()
+			.find(|(j, _)| *j == i)
+			.map_or(TrainerFault::None, |f| f.1);
+		let tcfg = TrainerConfig {
+			task: task_id,
+			data: Arc::new(data),
+			index: i,
+			seed: cfg.seed + i as u64,
+			fault,
+		};
 		roles.spawn(async move { trainer::run(ctx, tcfg).await.map(|_| ()) });
 	}
 	for (i, signer) in agg_signers.iter().enumerate() {
-		let ctx = Ctx { chain: owner.with_signer(signer.clone()), store: store.clone(), progress: Some(tx.clone()) };
-		let fault = cfg.aggregator_faults.iter().find(|(j, _)| *j == i).map_or(AggregatorFault::None, |f| f.1);
-		let acfg = AggregatorConfig { task: task_id, eval: test.clone(), index: i, fault };
+		let ctx = Ctx {
+			chain: owner.with_signer(signer.clone()),
+			store: store.clone(),
+			progress: Some(tx.clone()),
+		};
+		let fault = cfg
+			.aggregator_faults
+			.iter()
+			.find(|(j, _)| *j == i)
+			.map_or(AggregatorFault::None, |f| f.1);
+		let acfg = AggregatorConfig {
+			task: task_id,
+			eval: test.clone(),
+			index: i,
+			fault,
+		};
 		roles.spawn(async move { aggregator::run(ctx, acfg).await.map(|_| ()) });
 	}
 	drop(tx);
 	let honest_aggregators = (0..cfg.aggregators)
-		.filter(|i| !cfg.aggregator_faults.iter().any(|(j, f)| j == i && *f != AggregatorFault::None))
+		.filter(|i| {
+			!cfg.aggregator_faults
+				.iter()
+				.any(|(j, f)| j == i && *f != AggregatorFault::None)
+		})
 		.count();
 
 	// The round loop: watch the chain, print a row as each round completes.
@@ -273,9 +325,11 @@ pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 	});
 	let bar = bars.add(ProgressBar::new(u64::from(task.file.rounds)));
 	bar.set_style(
-		ProgressStyle::with_template("{spinner} rounds {pos}/{len} [{bar:30}] {elapsed_precise} {msg}")
-			.unwrap_or_else(|_| ProgressStyle::default_bar())
-			.progress_chars("=> "),
+		ProgressStyle::with_template(
+			"{spinner} rounds {pos}/{len} [{bar:30}] {elapsed_precise} {msg}",
+		)
+		.unwrap_or_else(|_| ProgressStyle::default_bar())
+		.progress_chars("=> "),
 	);
 	let header = table_header();
 	if cfg.progress {
@@ -292,24 +346,37 @@ pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 	loop {
 		while let Ok(p) = rx.try_recv() {
 			match p {
-				Progress::Committed { round, bytes, train_secs, .. } => {
+				Progress::Committed {
+					round,
+					bytes,
+					train_secs,
+					..
+				} => {
 					let t = timings.entry(round).or_default();
 					t.train = t.train.max(train_secs);
 					t.bytes.push(bytes);
-				},
-				Progress::Voted { round, fetch_secs, aggregate_secs, .. } => {
+				}
+				Progress::Voted {
+					round,
+					fetch_secs,
+					aggregate_secs,
+					..
+				} => {
 					let t = timings.entry(round).or_default();
 					t.fetch = t.fetch.max(fetch_secs);
 					t.aggregate = t.aggregate.max(aggregate_secs);
-				},
-				Progress::Reported { .. } => {},
+				}
+				Progress::Reported { .. } => {}
 			}
 		}
 		// A role that stops with an error stops the simulation.
 		while let Some(done) = roles.try_join_next() {
 			done.map_err(|e| SimError::Setup(format!("a role crashed: {e}")))??;
 		}
-		let view = owner.task(task_id).await?.ok_or(ChainError::UnknownTask(task_id))?;
+		let view = owner
+			.task(task_id)
+			.await?
+			.ok_or(ChainError::UnknownTask(task_id))?;
 		round_seen.entry(view.round).or_insert_with(Instant::now);
 		let next = last_round_done.map_or(0, |r| r + 1);
 		let mut progressed = false;
@@ -322,7 +389,11 @@ pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 				};
 				if done {
 					let seen = round_seen.get(&next).copied().unwrap_or_else(Instant::now);
-					let row = make_row(&detail, timings.get(&next).cloned().unwrap_or_default(), seen.elapsed());
+					let row = make_row(
+						&detail,
+						timings.get(&next).cloned().unwrap_or_default(),
+						seen.elapsed(),
+					);
 					let line = table_row(&row);
 					if cfg.progress {
 						let _ = bars.println(&line);
@@ -344,10 +415,10 @@ pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 			}
 		}
 		if view.status != TaskStatus::Active && last_round_done == Some(view.round) {
-			break
+			break;
 		}
 		if Instant::now() > deadline {
-			return Err(SimError::Timeout(cfg.timeout))
+			return Err(SimError::Timeout(cfg.timeout));
 		}
 		if !progressed {
 			tokio::time::sleep(Duration::from_millis(200)).await;
@@ -358,9 +429,14 @@ pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 		done.map_err(|e| SimError::Setup(format!("a role crashed: {e}")))??;
 	}
 
-	std::fs::create_dir_all(&cfg.out_dir)
-		.map_err(|source| SimError::Output { path: cfg.out_dir.clone(), source })?;
-	let points: Vec<(u32, f64)> = rows.iter().filter_map(|r| r.accuracy.map(|a| (r.round + 1, a))).collect();
+	std::fs::create_dir_all(&cfg.out_dir).map_err(|source| SimError::Output {
+		path: cfg.out_dir.clone(),
+		source,
+	})?;
+	let points: Vec<(u32, f64)> = rows
+		.iter()
+		.filter_map(|r| r.accuracy.map(|a| (r.round + 1, a)))
+		.collect();
 	let title = format!(
 		"Flare: {} · {} · {} trainers ({}) · {}",
 		task.model.descriptor(),
@@ -370,10 +446,17 @@ pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 		task.codec.id
 	);
 	let plot_path = cfg.out_dir.join("accuracy.svg");
-	std::fs::write(&plot_path, plot::accuracy_svg(&title, &points))
-		.map_err(|source| SimError::Output { path: plot_path.clone(), source })?;
+	std::fs::write(&plot_path, plot::accuracy_svg(&title, &points)).map_err(|source| {
+		SimError::Output {
+			path: plot_path.clone(),
+			source,
+		}
+	})?;
 	let csv_path = cfg.out_dir.join("rounds.csv");
-	std::fs::write(&csv_path, rows_csv(&rows)).map_err(|source| SimError::Output { path: csv_path.clone(), source })?;
+	std::fs::write(&csv_path, rows_csv(&rows)).map_err(|source| SimError::Output {
+		path: csv_path.clone(),
+		source,
+	})?;
 
 	Ok(SimReport {
 		task: task_id,
@@ -390,11 +473,18 @@ pub async fn run(cfg: SimConfig) -> Result<SimReport, SimError> {
 fn make_row(detail: &RoundDetail, t: Timing, wall: Duration) -> RoundRow {
 	let h = &detail.header;
 	let winner = detail.winner();
-	let rejected_clients = winner.map(|w| w.result.rejected.clone()).unwrap_or_default();
-	let (accuracy, loss) = detail.mean_metrics().map_or((None, None), |(a, l)| (Some(a), Some(l)));
+	let rejected_clients = winner
+		.map(|w| w.result.rejected.clone())
+		.unwrap_or_default();
+	let (accuracy, loss) = detail
+		.mean_metrics()
+		.map_or((None, None), |(a, l)| (Some(a), Some(l)));
 	let wall_secs = wall.as_secs_f64();
-	let bytes_per_update =
-		if t.bytes.is_empty() { 0.0 } else { t.bytes.iter().sum::<u64>() as f64 / t.bytes.len() as f64 };
+	let bytes_per_update = if t.bytes.is_empty() {
+		0.0
+	} else {
+		t.bytes.iter().sum::<u64>() as f64 / t.bytes.len() as f64
+	};
 	RoundRow {
 		round: h.round,
 		state: match &h.phase {
@@ -422,7 +512,19 @@ fn make_row(detail: &RoundDetail, t: Timing, wall: Duration) -> RoundRow {
 pub fn table_header() -> String {
 	format!(
 		"{:>5} {:<11} {:>7} {:>7} {:>7} {:>8} {:>10} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7}",
-		"round", "state", "blocks", "updates", "reject", "B/update", "accuracy", "loss", "wall s", "train", "verify", "aggr.", "wait"
+		"round",
+		"state",
+		"blocks",
+		"updates",
+		"reject",
+		"B/update",
+		"accuracy",
+		"loss",
+		"wall s",
+		"train",
+		"verify",
+		"aggr.",
+		"wait"
 	)
 }
 

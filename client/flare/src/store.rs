@@ -45,7 +45,10 @@ pub trait BlobStore: Send + Sync {
 		let bytes = self.get_unverified(hash, max_len)?;
 		let got = content_hash(&bytes);
 		if &got != hash {
-			return Err(StoreError::HashMismatch { expected: *hash, got })
+			return Err(StoreError::HashMismatch {
+				expected: *hash,
+				got,
+			});
 		}
 		Ok(bytes)
 	}
@@ -70,7 +73,10 @@ impl DirStore {
 	/// Open (creating if needed) a store in `dir`.
 	pub fn open(dir: impl Into<PathBuf>) -> Result<Self, StoreError> {
 		let dir = dir.into();
-		fs::create_dir_all(&dir).map_err(|source| StoreError::Io { path: dir.clone(), source })?;
+		fs::create_dir_all(&dir).map_err(|source| StoreError::Io {
+			path: dir.clone(),
+			source,
+		})?;
 		Ok(Self { dir })
 	}
 
@@ -84,7 +90,10 @@ impl DirStore {
 	}
 
 	fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-		let io_err = |source| StoreError::Io { path: path.to_path_buf(), source };
+		let io_err = |source| StoreError::Io {
+			path: path.to_path_buf(),
+			source,
+		};
 		let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(io_err)?;
 		tmp.write_all(bytes).map_err(io_err)?;
 		tmp.as_file().sync_all().map_err(io_err)?;
@@ -107,11 +116,17 @@ impl BlobStore for DirStore {
 		let path = self.path(hash);
 		let meta = match fs::metadata(&path) {
 			Ok(m) => m,
-			Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(StoreError::Missing(*hash)),
+			Err(e) if e.kind() == io::ErrorKind::NotFound => {
+				return Err(StoreError::Missing(*hash))
+			}
 			Err(source) => return Err(StoreError::Io { path, source }),
 		};
 		if meta.len() > max_len {
-			return Err(StoreError::TooLarge { hash: *hash, max: max_len, got: meta.len() })
+			return Err(StoreError::TooLarge {
+				hash: *hash,
+				max: max_len,
+				got: meta.len(),
+			});
 		}
 		fs::read(&path).map_err(|source| StoreError::Io { path, source })
 	}
@@ -139,7 +154,9 @@ impl MemStore {
 
 	fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<BlobHash, Vec<u8>>> {
 		// A panic while holding the lock cannot leave the map half-updated (single insert).
-		self.blobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+		self.blobs
+			.lock()
+			.unwrap_or_else(|poisoned| poisoned.into_inner())
 	}
 }
 
@@ -154,7 +171,11 @@ impl BlobStore for MemStore {
 		let blobs = self.lock();
 		let bytes = blobs.get(hash).ok_or(StoreError::Missing(*hash))?;
 		if bytes.len() as u64 > max_len {
-			return Err(StoreError::TooLarge { hash: *hash, max: max_len, got: bytes.len() as u64 })
+			return Err(StoreError::TooLarge {
+				hash: *hash,
+				max: max_len,
+				got: bytes.len() as u64,
+			});
 		}
 		Ok(bytes.clone())
 	}
@@ -198,13 +219,20 @@ mod tests {
 			let h = content_hash(b"x");
 			assert!(matches!(s.get(&h, 10), Err(StoreError::Missing(m)) if m == h));
 			let big = s.put(&[7u8; 64]).unwrap();
-			assert!(matches!(s.get(&big, 63), Err(StoreError::TooLarge { max: 63, got: 64, .. })));
+			assert!(matches!(
+				s.get(&big, 63),
+				Err(StoreError::TooLarge {
+					max: 63,
+					got: 64,
+					..
+				})
+			));
 			s.put_as(&h, b"not x").unwrap();
 			match s.get(&h, 10) {
 				Err(StoreError::HashMismatch { expected, got }) => {
 					assert_eq!(expected, h);
 					assert_eq!(got, content_hash(b"not x"));
-				},
+				}
 				other => panic!("expected a hash mismatch, got {other:?}"),
 			}
 			assert_eq!(s.get_unverified(&h, 10).unwrap(), b"not x");

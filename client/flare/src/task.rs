@@ -15,20 +15,31 @@ use std::path::Path;
 pub enum TaskFileError {
 	/// The file could not be read.
 	#[error("cannot read task file {path}: {source}")]
-	Read { path: String, source: std::io::Error },
+	Read {
+		path: String,
+		source: std::io::Error,
+	},
 	/// The TOML does not parse or has unknown/mistyped fields.
 	#[error("task file {path} is not valid: {message}")]
 	Parse { path: String, message: String },
 	/// A field has a value Flare cannot use.
 	#[error("task field `{field}` = {value}: {expected}")]
-	Invalid { field: &'static str, value: String, expected: String },
+	Invalid {
+		field: &'static str,
+		value: String,
+		expected: String,
+	},
 	/// The descriptor blob is not valid JSON of the expected shape.
 	#[error("task descriptor does not decode: {0}")]
 	Descriptor(String),
 }
 
 fn invalid(field: &'static str, value: impl ToString, expected: impl ToString) -> TaskFileError {
-	TaskFileError::Invalid { field, value: value.to_string(), expected: expected.to_string() }
+	TaskFileError::Invalid {
+		field,
+		value: value.to_string(),
+		expected: expected.to_string(),
+	}
 }
 
 /// Local training settings recommended to trainers.
@@ -144,40 +155,62 @@ impl TaskFile {
 	/// Read and validate a TOML task file.
 	pub fn load(path: &Path) -> Result<ValidTask, TaskFileError> {
 		let p = path.display().to_string();
-		let text = std::fs::read_to_string(path)
-			.map_err(|source| TaskFileError::Read { path: p.clone(), source })?;
-		let file: TaskFile = toml::from_str(&text)
-			.map_err(|e| TaskFileError::Parse { path: p, message: e.to_string() })?;
+		let text = std::fs::read_to_string(path).map_err(|source| TaskFileError::Read {
+			path: p.clone(),
+			source,
+		})?;
+		let file: TaskFile = toml::from_str(&text).map_err(|e| TaskFileError::Parse {
+			path: p,
+			message: e.to_string(),
+		})?;
 		file.validate()
 	}
 
 	/// Check every field and parse the descriptors.
 	pub fn validate(self) -> Result<ValidTask, TaskFileError> {
-		let model: ModelSpec =
-			self.model.parse().map_err(|e| invalid("model", &self.model, e))?;
-		model.validate().map_err(|e| invalid("model", &self.model, e))?;
-		let rule: Rule = self.rule.parse().map_err(|e| invalid("rule", &self.rule, e))?;
-		let id: CodecId = self.codec.parse().map_err(|e| invalid("codec", &self.codec, e))?;
-		let codec = CodecSpec { id, topk_fraction: self.topk_fraction, block: self.block };
-		codec
+		let model: ModelSpec = self
+			.model
+			.parse()
+			.map_err(|e| invalid("model", &self.model, e))?;
+		model
 			.validate()
-			.map_err(|e| invalid("topk_fraction/block", format!("{}/{}", self.topk_fraction, self.block), e))?;
+			.map_err(|e| invalid("model", &self.model, e))?;
+		let rule: Rule = self
+			.rule
+			.parse()
+			.map_err(|e| invalid("rule", &self.rule, e))?;
+		let id: CodecId = self
+			.codec
+			.parse()
+			.map_err(|e| invalid("codec", &self.codec, e))?;
+		let codec = CodecSpec {
+			id,
+			topk_fraction: self.topk_fraction,
+			block: self.block,
+		};
+		codec.validate().map_err(|e| {
+			invalid(
+				"topk_fraction/block",
+				format!("{}/{}", self.topk_fraction, self.block),
+				e,
+			)
+		})?;
 		if self.min_updates == 0 || self.min_updates > self.max_updates {
 			return Err(invalid(
 				"min_updates",
 				self.min_updates,
 				format!("between 1 and max_updates ({})", self.max_updates),
-			))
+			));
 		}
 		if rule.min_updates() > self.min_updates as usize {
 			return Err(invalid(
 				"min_updates",
 				self.min_updates,
 				format!("at least {} for rule {}", rule.min_updates(), self.rule),
-			))
+			));
 		}
 		if self.max_update_bytes == 0 {
-			return Err(invalid("max_update_bytes", 0, "a positive byte count"))
+			return Err(invalid("max_update_bytes", 0, "a positive byte count"));
 		}
 		for (field, v) in [
 			("training_period", self.training_period),
@@ -186,19 +219,24 @@ impl TaskFile {
 			("quorum", self.quorum),
 		] {
 			if v == 0 {
-				return Err(invalid(field, v, "a positive number"))
+				return Err(invalid(field, v, "a positive number"));
 			}
 		}
 		if let Some(n) = self.max_norm {
 			if !(n.is_finite() && n > 0.0) {
-				return Err(invalid("max_norm", n, "a positive finite number"))
+				return Err(invalid("max_norm", n, "a positive finite number"));
 			}
 		}
 		self.training
 			.train_config(0)
 			.validate()
 			.map_err(|e| invalid("training", format!("{:?}", self.training), e))?;
-		Ok(ValidTask { file: self, model, rule, codec })
+		Ok(ValidTask {
+			file: self,
+			model,
+			rule,
+			codec,
+		})
 	}
 }
 
@@ -247,25 +285,39 @@ impl TaskDescriptor {
 		let d: Self =
 			serde_json::from_slice(bytes).map_err(|e| TaskFileError::Descriptor(e.to_string()))?;
 		if d.version != 1 {
-			return Err(TaskFileError::Descriptor(format!("unsupported version {}", d.version)))
+			return Err(TaskFileError::Descriptor(format!(
+				"unsupported version {}",
+				d.version
+			)));
 		}
 		Ok(d)
 	}
 
 	/// The model architecture.
 	pub fn model_spec(&self) -> Result<ModelSpec, TaskFileError> {
-		self.model.parse().map_err(|e| invalid("model", &self.model, e))
+		self.model
+			.parse()
+			.map_err(|e| invalid("model", &self.model, e))
 	}
 
 	/// The aggregation rule.
 	pub fn rule(&self) -> Result<Rule, TaskFileError> {
-		self.rule.parse().map_err(|e| invalid("rule", &self.rule, e))
+		self.rule
+			.parse()
+			.map_err(|e| invalid("rule", &self.rule, e))
 	}
 
 	/// The codec parameters.
 	pub fn codec_spec(&self) -> Result<CodecSpec, TaskFileError> {
-		let id: CodecId = self.codec.parse().map_err(|e| invalid("codec", &self.codec, e))?;
-		Ok(CodecSpec { id, topk_fraction: self.topk_fraction, block: self.block })
+		let id: CodecId = self
+			.codec
+			.parse()
+			.map_err(|e| invalid("codec", &self.codec, e))?;
+		Ok(CodecSpec {
+			id,
+			topk_fraction: self.topk_fraction,
+			block: self.block,
+		})
 	}
 }
 
@@ -292,7 +344,9 @@ mod tests {
 
 	#[test]
 	fn a_task_file_overrides_defaults() {
-		let (_d, path) = write("model = \"logreg:784x10\"\nrule = \"median\"\nrounds = 3\n[training]\nepochs = 1\n");
+		let (_d, path) = write(
+			"model = \"logreg:784x10\"\nrule = \"median\"\nrounds = 3\n[training]\nepochs = 1\n",
+		);
 		let task = TaskFile::load(&path).unwrap();
 		assert_eq!(task.file.rounds, 3);
 		assert_eq!(task.model.descriptor(), "logreg:784x10");
@@ -319,8 +373,18 @@ mod tests {
 			let err = TaskFile::load(&path).expect_err(text).to_string();
 			assert!(err.contains(needle), "{text:?}: {err}");
 		}
-		let err = TaskFile::load(Path::new("/nonexistent/task.toml")).unwrap_err().to_string();
+		let err = TaskFile::load(Path::new("/nonexistent/task.toml"))
+			.unwrap_err()
+			.to_string();
 		assert!(err.contains("cannot read task file"), "{err}");
+	}
+
+	#[test]
+	fn the_example_task_file_is_valid() {
+		let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/mnist-task.toml");
+		let task = TaskFile::load(&path).expect("the documented example validates");
+		assert_eq!(task.file.max_updates, 3);
+		assert_eq!(task.codec.id, CodecId::TopKInt8Zlib);
 	}
 
 	#[test]

@@ -34,27 +34,47 @@ async fn rounds_finalize_and_defences_hold_against_bad_trainers_and_a_dishonest_
 		timeout: Duration::from_secs(600),
 		..SimConfig::default()
 	};
-	let report = simulate::run(cfg).await.expect("the federation runs to completion");
+	let report = simulate::run(cfg)
+		.await
+		.expect("the federation runs to completion");
 
 	assert_eq!(report.rows.len(), 3);
 	let charlie = Signer::from_suri("//Charlie").unwrap().account();
 	let (wrong_blob, nan) = (report.trainer_accounts[4], report.trainer_accounts[5]);
-	let mut expected_rejections = vec![(wrong_blob, RejectReason::BadHash), (nan, RejectReason::NonFinite)];
+	let mut expected_rejections = vec![
+		(wrong_blob, RejectReason::BadHash),
+		(nan, RejectReason::NonFinite),
+	];
 	expected_rejections.sort_by_key(|(a, _)| *a);
 	for row in &report.rows {
-		assert_eq!(row.state, "Finalized", "round {} did not finalize: {row:?}", row.round);
+		assert_eq!(
+			row.state, "Finalized",
+			"round {} did not finalize: {row:?}",
+			row.round
+		);
 		assert_eq!(row.updates, 6);
 		// Every honest aggregator rejected both bad updates with the right reason (the finalized
 		// result is the one both honest members submitted).
-		assert_eq!(row.rejected_clients, expected_rejections, "round {}", row.round);
+		assert_eq!(
+			row.rejected_clients, expected_rejections,
+			"round {}",
+			row.round
+		);
 		// The dishonest member was out-voted and named.
 		assert_eq!(row.dissenters, vec![charlie], "round {}", row.round);
 		assert!(row.bytes_per_update > 0.0);
 	}
-	let acc: Vec<f64> = report.rows.iter().map(|r| r.accuracy.expect("metrics reported")).collect();
+	let acc: Vec<f64> = report
+		.rows
+		.iter()
+		.map(|r| r.accuracy.expect("metrics reported"))
+		.collect();
 	println!("accuracy per round: {acc:?}");
 	assert!(acc[2] > acc[0], "test accuracy must rise: {acc:?}");
-	assert!(acc[2] > 0.90, "MLP on 4 honest IID shares should pass 90%: {acc:?}");
+	assert!(
+		acc[2] > 0.90,
+		"MLP on 4 honest IID shares should pass 90%: {acc:?}"
+	);
 	assert!(report.plot.exists() && report.csv.exists());
 	let csv = std::fs::read_to_string(&report.csv).unwrap();
 	assert_eq!(csv.lines().count(), 4);

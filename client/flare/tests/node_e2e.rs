@@ -18,7 +18,8 @@ async fn wait_until(what: &str, timeout: Duration, mut check: impl AsyncFnMut() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dev_node_finalizes_blocks_and_accepts_fl_extrinsics() {
-	let node = DevNode::spawn(&find_node_binary().expect("flare-node is built"), &[]).expect("node starts");
+	let node = DevNode::spawn(&find_node_binary().expect("flare-node is built"), &[])
+		.expect("node starts");
 	let dave = SubxtChain::connect(&node.url(), Signer::from_suri("//Dave").unwrap())
 		.await
 		.expect("client connects");
@@ -33,18 +34,30 @@ async fn dev_node_finalizes_blocks_and_accepts_fl_extrinsics() {
 	// A real extrinsic of the FL pallet, signed by a dev account, and its event.
 	let me = dave.account();
 	assert!(!dave.is_registered(me).await.unwrap());
-	let included = dave.register_client().await.expect("register_client is accepted");
+	let included = dave
+		.register_client()
+		.await
+		.expect("register_client is accepted");
 	assert!(
-		included.events.iter().any(|e| e == "FederatedLearning.ClientRegistered"),
+		included
+			.events
+			.iter()
+			.any(|e| e == "FederatedLearning.ClientRegistered"),
 		"events: {:?}",
 		included.events
 	);
 	assert!(dave.is_registered(me).await.unwrap());
 
 	// A failed check surfaces as the pallet's named error.
-	let err = dave.register_client().await.expect_err("registering twice fails");
+	let err = dave
+		.register_client()
+		.await
+		.expect_err("registering twice fails");
 	assert!(err.is_rejection("AlreadyRegistered"), "{err}");
-	assert_eq!(err.to_string(), "the chain rejected the transaction: FederatedLearning.AlreadyRegistered");
+	assert_eq!(
+		err.to_string(),
+		"the chain rejected the transaction: FederatedLearning.AlreadyRegistered"
+	);
 
 	// The dev preset's committee is Alice, Bob and Charlie.
 	let committee = dave.committee().await.unwrap();
@@ -58,7 +71,8 @@ async fn dev_node_finalizes_blocks_and_accepts_fl_extrinsics() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metadata_matches_runtime() {
-	let node = DevNode::spawn(&find_node_binary().expect("flare-node is built"), &[]).expect("node starts");
+	let node = DevNode::spawn(&find_node_binary().expect("flare-node is built"), &[])
+		.expect("node starts");
 	let chain = SubxtChain::connect(&node.url(), Signer::from_suri("//Alice").unwrap())
 		.await
 		.expect("the generated API is valid for the node's runtime");

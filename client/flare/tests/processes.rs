@@ -17,27 +17,44 @@ const FLARE: &str = env!("CARGO_BIN_EXE_flare");
 
 fn flare(url: &str, store: &Path, suri: &str, args: &[&str]) -> Command {
 	let mut c = Command::new(FLARE);
-	c.args(["--url", url, "--suri", suri, "--store"]).arg(store).args(args);
+	c.args(["--url", url, "--suri", suri, "--store"])
+		.arg(store)
+		.args(args);
 	c.env_remove("RUST_BACKTRACE").env("RUST_LOG", "warn");
 	c
 }
 
 fn spawn(mut c: Command) -> Child {
-	c.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("flare starts")
+	c.stdout(Stdio::piped())
+		.stderr(Stdio::piped())
+		.spawn()
+		.expect("flare starts")
 }
 
 fn finish(child: Child, what: &str) -> String {
 	let out: Output = child.wait_with_output().expect("wait");
-	let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-	assert!(out.status.success(), "{what} failed ({}):\n{text}", out.status);
+	let text = format!(
+		"{}{}",
+		String::from_utf8_lossy(&out.stdout),
+		String::from_utf8_lossy(&out.stderr)
+	);
+	assert!(
+		out.status.success(),
+		"{what} failed ({}):\n{text}",
+		out.status
+	);
 	text
 }
 
-async fn wait_until<T>(what: &str, timeout: Duration, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+async fn wait_until<T>(
+	what: &str,
+	timeout: Duration,
+	mut check: impl AsyncFnMut() -> Option<T>,
+) -> T {
 	let start = Instant::now();
 	loop {
 		if let Some(v) = check().await {
-			return v
+			return v;
 		}
 		assert!(start.elapsed() < timeout, "timed out waiting for {what}");
 		tokio::time::sleep(Duration::from_millis(300)).await;
@@ -59,18 +76,45 @@ async fn restarted_trainer_commits_once_and_late_aggregator_catches_up() {
 		 training_period = 8\naggregation_period = 12\nquorum = 2\n[training]\nepochs = 1\n",
 	)
 	.unwrap();
-	let out = flare(&url, &store, "//Alice", &["task", "create", "--file", task_file.to_str().unwrap()])
-		.output()
-		.unwrap();
-	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-	let task: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("task id on stdout");
+	let out = flare(
+		&url,
+		&store,
+		"//Alice",
+		&["task", "create", "--file", task_file.to_str().unwrap()],
+	)
+	.output()
+	.unwrap();
+	assert!(
+		out.status.success(),
+		"{}",
+		String::from_utf8_lossy(&out.stderr)
+	);
+	let task: u32 = String::from_utf8_lossy(&out.stdout)
+		.trim()
+		.parse()
+		.expect("task id on stdout");
 
-	let chain = SubxtChain::connect(&url, Signer::from_suri("//Alice").unwrap()).await.unwrap();
+	let chain = SubxtChain::connect(&url, Signer::from_suri("//Alice").unwrap())
+		.await
+		.unwrap();
 	let ferdie = Signer::from_suri("//Ferdie").unwrap().account();
 	let charlie = Signer::from_suri("//Charlie").unwrap().account();
 	let t = task.to_string();
 	let train = |suri: &str, index: &str| {
-		spawn(flare(&url, &store, suri, &["train", "--task", &t, "--clients", "3", "--client-index", index]))
+		spawn(flare(
+			&url,
+			&store,
+			suri,
+			&[
+				"train",
+				"--task",
+				&t,
+				"--clients",
+				"3",
+				"--client-index",
+				index,
+			],
+		))
 	};
 	let aggregate = |suri: &str| spawn(flare(&url, &store, suri, &["aggregate", "--task", &t]));
 
@@ -81,14 +125,19 @@ async fn restarted_trainer_commits_once_and_late_aggregator_catches_up() {
 	let mut ferdie_1 = train("//Ferdie", "2");
 
 	// Kill Ferdie's trainer right after its round-0 commitment lands, restart it mid-round.
-	wait_until("Ferdie's commitment in round 0", Duration::from_secs(120), async || {
-		chain.commitment_of(task, 0, ferdie).await.unwrap()
-	})
+	wait_until(
+		"Ferdie's commitment in round 0",
+		Duration::from_secs(120),
+		async || chain.commitment_of(task, 0, ferdie).await.unwrap(),
+	)
 	.await;
 	ferdie_1.kill().unwrap();
 	let _ = ferdie_1.wait();
 	assert!(
-		matches!(chain.round(task, 0).await.unwrap().unwrap().phase, Phase::Training { .. }),
+		matches!(
+			chain.round(task, 0).await.unwrap().unwrap().phase,
+			Phase::Training { .. }
+		),
 		"the restart must happen while round 0 still trains"
 	);
 	let ferdie_2 = train("//Ferdie", "2");
@@ -96,7 +145,11 @@ async fn restarted_trainer_commits_once_and_late_aggregator_catches_up() {
 	// Round 0 finalizes with Alice and Bob. Then Bob goes down and Charlie (down so far) comes
 	// up: round 1 can only reach its quorum of 2 if Charlie computes exactly Alice's result.
 	wait_until("round 0 finalized", Duration::from_secs(180), async || {
-		matches!(chain.round(task, 0).await.unwrap()?.phase, Phase::Finalized { .. }).then_some(())
+		matches!(
+			chain.round(task, 0).await.unwrap()?.phase,
+			Phase::Finalized { .. }
+		)
+		.then_some(())
 	})
 	.await;
 	bob.kill().unwrap();
@@ -114,16 +167,32 @@ async fn restarted_trainer_commits_once_and_late_aggregator_catches_up() {
 		ferdie_log.contains("committed in rounds [1, 2] (found already committed: [0]"),
 		"the restarted trainer must skip round 0 and commit in rounds 1 and 2:\n{ferdie_log}"
 	);
-	assert!(charlie_log.contains("reported metrics for [0, 1, 2]"), "{charlie_log}");
+	assert!(
+		charlie_log.contains("reported metrics for [0, 1, 2]"),
+		"{charlie_log}"
+	);
 	for round in 0..3 {
 		let d = chain.round_detail(task, round).await.unwrap().unwrap();
-		assert!(matches!(d.header.phase, Phase::Finalized { .. }), "round {round}: {:?}", d.header.phase);
-		assert_eq!(d.header.commitments, 3, "one commitment per trainer in round {round}");
-		assert!(d.metrics.iter().any(|(who, _)| *who == charlie), "Charlie reported round {round}");
+		assert!(
+			matches!(d.header.phase, Phase::Finalized { .. }),
+			"round {round}: {:?}",
+			d.header.phase
+		);
+		assert_eq!(
+			d.header.commitments, 3,
+			"one commitment per trainer in round {round}"
+		);
+		assert!(
+			d.metrics.iter().any(|(who, _)| *who == charlie),
+			"Charlie reported round {round}"
+		);
 	}
 	let r1 = chain.round_detail(task, 1).await.unwrap().unwrap();
 	let winner = r1.winner().expect("finalized").digest;
-	assert!(r1.votes.contains(&(charlie, winner)), "Charlie voted with the quorum in round 1");
+	assert!(
+		r1.votes.contains(&(charlie, winner)),
+		"Charlie voted with the quorum in round 1"
+	);
 	drop(node);
 }
 
@@ -138,13 +207,24 @@ async fn commands_explain_user_mistakes() {
 	};
 
 	// No node at the URL.
-	let err = run("ws://127.0.0.1:9", "//Alice", &["task", "status", "--task", "0"]);
-	assert!(err.contains("cannot connect to a flare-node at ws://127.0.0.1:9"), "{err}");
+	let err = run(
+		"ws://127.0.0.1:9",
+		"//Alice",
+		&["task", "status", "--task", "0"],
+	);
+	assert!(
+		err.contains("cannot connect to a flare-node at ws://127.0.0.1:9"),
+		"{err}"
+	);
 
 	// A bad task file names the field.
 	let bad = dir.path().join("bad.toml");
 	std::fs::write(&bad, "quorum = 0\n").unwrap();
-	let err = run("ws://127.0.0.1:9", "//Alice", &["task", "create", "--file", bad.to_str().unwrap()]);
+	let err = run(
+		"ws://127.0.0.1:9",
+		"//Alice",
+		&["task", "create", "--file", bad.to_str().unwrap()],
+	);
 	assert!(err.contains("task field `quorum` = 0"), "{err}");
 
 	// A bad secret URI.
@@ -157,28 +237,63 @@ async fn commands_explain_user_mistakes() {
 	let err = run(&url, "//Alice", &["task", "status", "--task", "99"]);
 	assert!(err.contains("task 99 does not exist"), "{err}");
 	let err = run(&url, "//Dave", &["train", "--task", "99"]);
-	assert!(err.contains("task 99 does not exist on this chain"), "{err}");
+	assert!(
+		err.contains("task 99 does not exist on this chain"),
+		"{err}"
+	);
 
 	// Not a committee member.
 	let err = run(&url, "//Dave", &["aggregate", "--task", "0"]);
-	assert!(err.contains("is not a member of the aggregator committee"), "{err}");
+	assert!(
+		err.contains("is not a member of the aggregator committee"),
+		"{err}"
+	);
 
 	// A task whose blobs are not in this store, and a round with no finalized model yet.
 	let good = dir.path().join("good.toml");
 	std::fs::write(&good, "model = \"logreg:784x10\"\n").unwrap();
 	let other_store = dir.path().join("other");
-	let out = flare(&url, &other_store, "//Alice", &["task", "create", "--file", good.to_str().unwrap()])
-		.output()
-		.unwrap();
-	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	let out = flare(
+		&url,
+		&other_store,
+		"//Alice",
+		&["task", "create", "--file", good.to_str().unwrap()],
+	)
+	.output()
+	.unwrap();
+	assert!(
+		out.status.success(),
+		"{}",
+		String::from_utf8_lossy(&out.stderr)
+	);
 	let err = run(&url, "//Alice", &["model", "get", "--task", "0"]);
 	assert!(err.contains("is missing from the store"), "{err}");
-	let out = flare(&url, &other_store, "//Alice", &["model", "get", "--task", "0", "--round", "0"]).output().unwrap();
+	let out = flare(
+		&url,
+		&other_store,
+		"//Alice",
+		&["model", "get", "--task", "0", "--round", "0"],
+	)
+	.output()
+	.unwrap();
 	let err = String::from_utf8_lossy(&out.stderr);
-	assert!(err.contains("round 0 of task 0 has no finalized model (state: Training)"), "{err}");
+	assert!(
+		err.contains("round 0 of task 0 has no finalized model (state: Training)"),
+		"{err}"
+	);
 	// The latest global model (the initial one) downloads, verifies and evaluates.
-	let out = flare(&url, &other_store, "//Alice", &["model", "get", "--task", "0"]).output().unwrap();
+	let out = flare(
+		&url,
+		&other_store,
+		"//Alice",
+		&["model", "get", "--task", "0"],
+	)
+	.output()
+	.unwrap();
 	let text = String::from_utf8_lossy(&out.stdout);
-	assert!(out.status.success() && text.contains("hash verified"), "{text}");
+	assert!(
+		out.status.success() && text.contains("hash verified"),
+		"{text}"
+	);
 	drop(node);
 }

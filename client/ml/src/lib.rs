@@ -63,6 +63,11 @@ mod wire;
 pub use aggregate::{check_update, Aggregator, RejectReason, Rule, Update};
 pub use codec::{decode_update, CodecId, CodecSpec, Compressor, Encoder, ValidCodecSpec};
 pub use data::{bundled_mnist, load_mnist, Dataset, BUNDLED_TRAIN};
-pub use error::{AggregateError, CodecError, ConfigError, DataError, ManifestError, ModelError, ParamsError, PartitionError};
-pub use model::{Evaluation, Model, ModelSpec, Network, TrainConfig, TrainReport, ValidTrainConfig};
+pub use error::{
+	AggregateError, CodecError, ConfigError, DataError, ManifestError, ModelError, ParamsError,
+	PartitionError,
+};
+pub use model::{
+	Evaluation, Model, ModelSpec, Network, TrainConfig, TrainReport, ValidTrainConfig,
+};
 pub use params::{content_hash, Layer, Manifest, Params};

@@ -4,21 +4,19 @@
 use super::*;
 use crate::Pallet as FederatedLearning;
 use alloc::vec::Vec;
-use polkadot_sdk::{
-	frame_benchmarking::v2::*,
-	frame_support::{
-		traits::{
-			fungible::{Inspect, Mutate},
-			EnsureOrigin, Get, Hooks,
-		},
-		BoundedVec,
-	},
-	frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin},
-	sp_core::H256,
-	sp_io::hashing::blake2_256,
-	sp_runtime::traits::{Bounded, Saturating},
-};
 use codec::Encode;
+use frame_benchmarking::v2::*;
+use frame_support::{
+	traits::{
+		fungible::{Inspect, Mutate},
+		EnsureOrigin, Get, Hooks,
+	},
+	BoundedVec,
+};
+use frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin};
+use sp_core::H256;
+use sp_io::hashing::blake2_256;
+use sp_runtime::traits::{Bounded, Saturating};
 
 fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
@@ -26,7 +24,8 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 	let deposits = T::TaskDeposit::get()
 		.saturating_add(T::ClientDeposit::get())
 		.saturating_mul((T::MaxActiveTasks::get() + 2).into());
-	let amount = deposits.saturating_add(T::Currency::minimum_balance().saturating_mul(10u32.into()));
+	let amount =
+		deposits.saturating_add(T::Currency::minimum_balance().saturating_mul(10u32.into()));
 	T::Currency::set_balance(&who, amount);
 	who
 }
@@ -40,11 +39,19 @@ fn committee<T: Config>(n: u32) -> Vec<T::AccountId> {
 }
 
 fn model(tag: u8) -> ModelCommitment {
-	ModelCommitment { hash: H256::repeat_byte(tag), len: 800_000 }
+	ModelCommitment {
+		hash: H256::repeat_byte(tag),
+		len: 800_000,
+	}
 }
 
 fn update(tag: u8) -> UpdateCommitment {
-	UpdateCommitment { hash: H256::repeat_byte(tag), len: 100_000, samples: 600, codec: 1 }
+	UpdateCommitment {
+		hash: H256::repeat_byte(tag),
+		len: 100_000,
+		samples: 600,
+		codec: 1,
+	}
 }
 
 fn params<T: Config>(quorum: u32) -> TaskParamsOf<T> {
@@ -69,8 +76,11 @@ fn tasks<T: Config>(n: u32, quorum: u32) -> Vec<TaskId> {
 	(0..n)
 		.map(|_| {
 			let id = NextTaskId::<T>::get();
-			FederatedLearning::<T>::create_task(RawOrigin::Signed(owner.clone()).into(), params::<T>(quorum))
-				.expect("valid task; qed");
+			FederatedLearning::<T>::create_task(
+				RawOrigin::Signed(owner.clone()).into(),
+				params::<T>(quorum),
+			)
+			.expect("valid task; qed");
 			id
 		})
 		.collect()
@@ -108,9 +118,13 @@ fn live_rounds<T: Config>(n: u32, first_task: TaskId, live: bool) -> Vec<(TaskId
 		.map(|i| {
 			let task = first_task + i;
 			let state = if live {
-				RoundState::Training { until: BlockNumberFor::<T>::max_value() }
+				RoundState::Training {
+					until: BlockNumberFor::<T>::max_value(),
+				}
 			} else {
-				RoundState::Failed { reason: FailureReason::NotEnoughUpdates }
+				RoundState::Failed {
+					reason: FailureReason::NotEnoughUpdates,
+				}
 			};
 			Rounds::<T>::insert(
 				task,
@@ -136,7 +150,10 @@ fn result<T: Config>(tag: u8, rejected: Vec<T::AccountId>) -> AggregateResultOf<
 		rejected: BoundedVec::truncate_from(
 			rejected
 				.into_iter()
-				.map(|who| Rejection { who, reason: RejectReason::NonFinite })
+				.map(|who| Rejection {
+					who,
+					reason: RejectReason::NonFinite,
+				})
 				.collect::<Vec<_>>(),
 		),
 	}
@@ -157,7 +174,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), p);
 
-		assert_eq!(ActiveTasks::<T>::get().len() as u32, T::MaxActiveTasks::get());
+		assert_eq!(
+			ActiveTasks::<T>::get().len() as u32,
+			T::MaxActiveTasks::get()
+		);
 	}
 
 	/// Worst case: the live round fails and the task leaves a full active list.
@@ -171,7 +191,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(owner), task);
 
-		assert_eq!(Tasks::<T>::get(task).map(|t| t.status), Some(TaskStatus::Closed));
+		assert_eq!(
+			Tasks::<T>::get(task).map(|t| t.status),
+			Some(TaskStatus::Closed)
+		);
 	}
 
 	#[benchmark]
@@ -245,14 +268,29 @@ mod benchmarks {
 		let quorum = m / 2 + 1;
 		let task = tasks::<T>(1, quorum)[0];
 		let clients = commit_all::<T>(task, 0, r.max(1));
-		set_state::<T>(task, 0, RoundState::Aggregating { until: BlockNumberFor::<T>::max_value() });
+		set_state::<T>(
+			task,
+			0,
+			RoundState::Aggregating {
+				until: BlockNumberFor::<T>::max_value(),
+			},
+		);
 		let rejected: Vec<_> = clients.into_iter().take(r as usize).collect();
 		let winning = result::<T>(1, rejected);
 		// quorum - 1 members agree, the others dissent with distinct results.
 		for (i, member) in members.iter().take(m as usize - 1).enumerate() {
-			let res = if (i as u32) < quorum - 1 { winning.clone() } else { result::<T>(100 + i as u8, Vec::new()) };
-			FederatedLearning::<T>::submit_aggregate(RawOrigin::Signed(member.clone()).into(), task, 0, res)
-				.expect("member in aggregation; qed");
+			let res = if (i as u32) < quorum - 1 {
+				winning.clone()
+			} else {
+				result::<T>(100 + i as u8, Vec::new())
+			};
+			FederatedLearning::<T>::submit_aggregate(
+				RawOrigin::Signed(member.clone()).into(),
+				task,
+				0,
+				res,
+			)
+			.expect("member in aggregation; qed");
 		}
 		let caller = members[m as usize - 1].clone();
 
@@ -270,7 +308,11 @@ mod benchmarks {
 		let members = committee::<T>(T::MaxCommittee::get());
 		let task = tasks::<T>(1, 1)[0];
 		set_state::<T>(task, 0, RoundState::Finalized { model: model(1) });
-		let metrics = RoundMetrics { accuracy_ppm: 912_000, loss_micro: 310_000, samples: 2_000 };
+		let metrics = RoundMetrics {
+			accuracy_ppm: 912_000,
+			loss_micro: 310_000,
+			samples: 2_000,
+		};
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(members[0].clone()), task, 0, metrics);
@@ -328,9 +370,19 @@ mod benchmarks {
 		let header = Rounds::<T>::get(task, 0).expect("created; qed");
 		Rounds::<T>::insert(task, rounds - 1, header);
 		for r in 0..rounds - 1 {
-			set_state::<T>(task, r, RoundState::Failed { reason: FailureReason::NoQuorum });
+			set_state::<T>(
+				task,
+				r,
+				RoundState::Failed {
+					reason: FailureReason::NoQuorum,
+				},
+			);
 		}
-		set_state::<T>(task, rounds - 1, RoundState::Aggregating { until: 0u32.into() });
+		set_state::<T>(
+			task,
+			rounds - 1,
+			RoundState::Aggregating { until: 0u32.into() },
+		);
 		let now = System::<T>::block_number();
 
 		#[block]
@@ -338,7 +390,10 @@ mod benchmarks {
 			FederatedLearning::<T>::advance(task, now);
 		}
 
-		assert_eq!(Tasks::<T>::get(task).map(|t| t.status), Some(TaskStatus::Completed));
+		assert_eq!(
+			Tasks::<T>::get(task).map(|t| t.status),
+			Some(TaskStatus::Completed)
+		);
 	}
 
 	/// Prune one round holding `c` commitments and `v` votes (with `v` proposals).
@@ -355,12 +410,20 @@ mod benchmarks {
 			let res = result::<T>(i as u8, Vec::new());
 			let digest = H256(blake2_256(&res.encode()));
 			Votes::<T>::insert((task, 0, &member), digest);
-			Proposals::<T>::insert((task, 0, digest), Proposal { result: res, votes: 1 });
+			Proposals::<T>::insert(
+				(task, 0, digest),
+				Proposal {
+					result: res,
+					votes: 1,
+				},
+			);
 		}
 		Rounds::<T>::mutate(task, 0, |h| {
 			if let Some(h) = h {
 				h.votes = v;
-				h.state = RoundState::Failed { reason: FailureReason::NoQuorum };
+				h.state = RoundState::Failed {
+					reason: FailureReason::NoQuorum,
+				};
 			}
 		});
 		let depth = T::HistoryDepth::get();
@@ -379,5 +442,9 @@ mod benchmarks {
 		assert_eq!(Commitments::<T>::iter_prefix((task, 0)).count(), 0);
 	}
 
-	impl_benchmark_test_suite!(FederatedLearning, crate::mock::new_test_ext(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		FederatedLearning,
+		crate::mock::new_test_ext(),
+		crate::mock::Test
+	);
 }

@@ -68,24 +68,22 @@ pub mod weights;
 /// Log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::federated-learning";
 
-#[polkadot_sdk::frame_support::pallet]
+#[frame_support::pallet]
 pub mod pallet {
 	use super::*;
 	use alloc::vec::Vec;
-	use polkadot_sdk::{
-		frame_support::{
-			pallet_prelude::*,
-			traits::{
-				fungible::{Inspect, Mutate, MutateHold},
-				tokens::Precision,
-				BuildGenesisConfig,
-			},
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, Mutate, MutateHold},
+			tokens::Precision,
+			BuildGenesisConfig,
 		},
-		frame_system::{self, pallet_prelude::*},
-		sp_core::H256,
-		sp_io::hashing::blake2_256,
-		sp_runtime::traits::{Saturating, Zero},
 	};
+	use frame_system::{self, pallet_prelude::*};
+	use sp_core::H256;
+	use sp_io::hashing::blake2_256;
+	use sp_runtime::traits::{Saturating, Zero};
 
 	/// The in-code storage version.
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
@@ -96,7 +94,7 @@ pub mod pallet {
 
 	/// Configuration of the pallet.
 	#[pallet::config]
-	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+	pub trait Config: frame_system::Config<RuntimeEvent: From<Event<Self>>> {
 		/// The currency deposits are held in.
 		type Currency: Inspect<Self::AccountId>
 			+ Mutate<Self::AccountId>
@@ -192,14 +190,8 @@ pub mod pallet {
 
 	/// Round headers of every task: state, base model, deadlines and counts (the lineage).
 	#[pallet::storage]
-	pub type Rounds<T: Config> = StorageDoubleMap<
-		_,
-		Blake2_128Concat,
-		TaskId,
-		Twox64Concat,
-		RoundIndex,
-		RoundInfoOf<T>,
-	>;
+	pub type Rounds<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, TaskId, Twox64Concat, RoundIndex, RoundInfoOf<T>>;
 
 	/// Update commitments of the last `HistoryDepth` rounds of each task, one per client.
 	#[pallet::storage]
@@ -251,12 +243,11 @@ pub mod pallet {
 
 	/// Registered clients.
 	#[pallet::storage]
-	pub type Clients<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, ClientInfoOf<T>>;
+	pub type Clients<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ClientInfoOf<T>>;
 
 	/// Genesis: the initial aggregator committee.
 	#[pallet::genesis_config]
-	#[derive(polkadot_sdk::frame_support::DefaultNoBound)]
+	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// The initial committee members.
 		pub committee: Vec<T::AccountId>,
@@ -270,7 +261,10 @@ pub mod pallet {
 				.clone()
 				.try_into()
 				.expect("genesis committee must not exceed MaxCommittee; qed");
-			assert!(!has_duplicates(&members), "genesis committee has a duplicate member");
+			assert!(
+				!has_duplicates(&members),
+				"genesis committee has a duplicate member"
+			);
 			Committee::<T>::put(members);
 		}
 	}
@@ -293,11 +287,21 @@ pub mod pallet {
 		/// The owner closed a task; its deposit was released.
 		TaskClosed { task: TaskId, owner: T::AccountId },
 		/// A task ran all its rounds; its deposit was released.
-		TaskCompleted { task: TaskId, global_model: ModelCommitment, finalized_rounds: u32 },
+		TaskCompleted {
+			task: TaskId,
+			global_model: ModelCommitment,
+			finalized_rounds: u32,
+		},
 		/// A client registered and its deposit was held.
-		ClientRegistered { who: T::AccountId, deposit: BalanceOf<T> },
+		ClientRegistered {
+			who: T::AccountId,
+			deposit: BalanceOf<T>,
+		},
 		/// A client deregistered and its deposit was released.
-		ClientDeregistered { who: T::AccountId, deposit: BalanceOf<T> },
+		ClientDeregistered {
+			who: T::AccountId,
+			deposit: BalanceOf<T>,
+		},
 		/// A round started training from `base_model`.
 		RoundStarted {
 			task: TaskId,
@@ -340,7 +344,11 @@ pub mod pallet {
 			dissenters: CommitteeOf<T>,
 		},
 		/// A round ended without a new model.
-		RoundFailed { task: TaskId, round: RoundIndex, reason: FailureReason },
+		RoundFailed {
+			task: TaskId,
+			round: RoundIndex,
+			reason: FailureReason,
+		},
 		/// A committee member reported the evaluation of a finalized model.
 		MetricsReported {
 			task: TaskId,
@@ -350,7 +358,11 @@ pub mod pallet {
 			loss_micro: u64,
 		},
 		/// An old round's commitments and votes were pruned.
-		RoundPruned { task: TaskId, round: RoundIndex, keys: u32 },
+		RoundPruned {
+			task: TaskId,
+			round: RoundIndex,
+			keys: u32,
+		},
 	}
 
 	#[pallet::error]
@@ -445,14 +457,29 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(T::MaxCommittee::get() > 0, "MaxCommittee must be positive");
-			assert!(T::MaxActiveTasks::get() > 0, "MaxActiveTasks must be positive");
-			assert!(T::MaxUpdatesPerRound::get() > 0, "MaxUpdatesPerRound must be positive");
+			assert!(
+				T::MaxActiveTasks::get() > 0,
+				"MaxActiveTasks must be positive"
+			);
+			assert!(
+				T::MaxUpdatesPerRound::get() > 0,
+				"MaxUpdatesPerRound must be positive"
+			);
 			assert!(T::MaxRounds::get() > 0, "MaxRounds must be positive");
-			assert!(T::MaxPeriod::get() > Zero::zero(), "MaxPeriod must be positive");
+			assert!(
+				T::MaxPeriod::get() > Zero::zero(),
+				"MaxPeriod must be positive"
+			);
 			assert!(T::MaxUpdateLen::get() > 0, "MaxUpdateLen must be positive");
 			assert!(T::MaxModelLen::get() > 0, "MaxModelLen must be positive");
-			assert!(T::MaxLiveRounds::get() > 0, "MaxLiveRounds must be positive");
-			assert!(T::HistoryDepth::get() > 0, "HistoryDepth must keep at least one round");
+			assert!(
+				T::MaxLiveRounds::get() > 0,
+				"MaxLiveRounds must be positive"
+			);
+			assert!(
+				T::HistoryDepth::get() > 0,
+				"HistoryDepth must keep at least one round"
+			);
 			assert!(
 				T::PruneBudget::get() >= Self::max_round_keys(),
 				"PruneBudget must cover one whole round: MaxUpdatesPerRound + 2 * MaxCommittee"
@@ -472,7 +499,7 @@ pub mod pallet {
 		}
 
 		#[cfg(feature = "try-runtime")]
-		fn try_state(_n: BlockNumberFor<T>) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()
 		}
 	}
@@ -547,7 +574,9 @@ pub mod pallet {
 			let now = frame_system::Pallet::<T>::block_number();
 			if let Some(mut round) = Rounds::<T>::get(task, info.round) {
 				if round.state.is_live() {
-					round.state = RoundState::Failed { reason: FailureReason::TaskClosed };
+					round.state = RoundState::Failed {
+						reason: FailureReason::TaskClosed,
+					};
 					round.ended = Some(now);
 					Rounds::<T>::insert(task, info.round, round);
 					Self::deposit_event(Event::RoundFailed {
@@ -571,7 +600,10 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::register_client())]
 		pub fn register_client(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			ensure!(!Clients::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+			ensure!(
+				!Clients::<T>::contains_key(&who),
+				Error::<T>::AlreadyRegistered
+			);
 
 			let deposit = T::ClientDeposit::get();
 			T::Currency::hold(&HoldReason::ClientDeposit.into(), &who, deposit)?;
@@ -597,7 +629,9 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let info = Clients::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 			ensure!(
-				info.live.iter().all(|(task, round)| !Self::is_live(*task, *round)),
+				info.live
+					.iter()
+					.all(|(task, round)| !Self::is_live(*task, *round)),
 				Error::<T>::HasLiveCommitments
 			);
 
@@ -608,7 +642,10 @@ pub mod pallet {
 				Precision::BestEffort,
 			)?;
 			Clients::<T>::remove(&who);
-			Self::deposit_event(Event::ClientDeregistered { who, deposit: info.deposit });
+			Self::deposit_event(Event::ClientDeregistered {
+				who,
+				deposit: info.deposit,
+			});
 			Ok(())
 		}
 
@@ -644,12 +681,21 @@ pub mod pallet {
 				Error::<T>::AlreadyCommitted
 			);
 			ensure!(commitment.len > 0, Error::<T>::EmptyUpdate);
-			ensure!(commitment.len <= info.params.max_update_len, Error::<T>::UpdateTooLarge);
+			ensure!(
+				commitment.len <= info.params.max_update_len,
+				Error::<T>::UpdateTooLarge
+			);
 			ensure!(commitment.samples > 0, Error::<T>::ZeroSamples);
-			ensure!(commitment.codec == info.params.codec, Error::<T>::CodecMismatch);
+			ensure!(
+				commitment.codec == info.params.codec,
+				Error::<T>::CodecMismatch
+			);
 			// Forget rounds that ended; the record then holds only live ones.
 			client.live.retain(|(t, r)| Self::is_live(*t, *r));
-			client.live.try_push((task, round)).map_err(|_| Error::<T>::TooManyLiveRounds)?;
+			client
+				.live
+				.try_push((task, round))
+				.map_err(|_| Error::<T>::TooManyLiveRounds)?;
 
 			let now = frame_system::Pallet::<T>::block_number();
 			Commitments::<T>::insert((task, round, &who), commitment);
@@ -658,7 +704,9 @@ pub mod pallet {
 			let close_early = header.commitments >= info.params.max_updates;
 			let aggregation_until = now.saturating_add(info.params.aggregation_period);
 			if close_early {
-				header.state = RoundState::Aggregating { until: aggregation_until };
+				header.state = RoundState::Aggregating {
+					until: aggregation_until,
+				};
 				header.training_closed = Some(now);
 			}
 			Rounds::<T>::insert(task, round, header);
@@ -710,7 +758,10 @@ pub mod pallet {
 				matches!(header.state, RoundState::Aggregating { .. }),
 				Error::<T>::RoundNotAggregating
 			);
-			ensure!(!Votes::<T>::contains_key((task, round, &who)), Error::<T>::AlreadyVoted);
+			ensure!(
+				!Votes::<T>::contains_key((task, round, &who)),
+				Error::<T>::AlreadyVoted
+			);
 			Self::validate_model(&result.model)?;
 			ensure!(
 				result.rejected.windows(2).all(|w| w[0].who < w[1].who),
@@ -745,7 +796,13 @@ pub mod pallet {
 			}
 			Rounds::<T>::insert(task, round, header);
 
-			Self::deposit_event(Event::AggregateSubmitted { task, round, who, digest, votes });
+			Self::deposit_event(Event::AggregateSubmitted {
+				task,
+				round,
+				who,
+				digest,
+				votes,
+			});
 			if finalized {
 				let dissenters = Votes::<T>::iter_prefix((task, round))
 					.filter(|(_, d)| *d != digest)
@@ -787,7 +844,10 @@ pub mod pallet {
 				!Metrics::<T>::contains_key((task, round, &who)),
 				Error::<T>::MetricsAlreadyReported
 			);
-			ensure!(metrics.accuracy_ppm <= 1_000_000, Error::<T>::InvalidMetrics);
+			ensure!(
+				metrics.accuracy_ppm <= 1_000_000,
+				Error::<T>::InvalidMetrics
+			);
 
 			Metrics::<T>::insert((task, round, &who), metrics);
 			Self::deposit_event(Event::MetricsReported {
@@ -842,21 +902,23 @@ pub mod pallet {
 
 		/// Storage keys one round can hold in pruned maps: commitments, votes and proposals.
 		pub fn max_round_keys() -> u32 {
-			T::MaxUpdatesPerRound::get()
-				.saturating_add(T::MaxCommittee::get().saturating_mul(2))
+			T::MaxUpdatesPerRound::get().saturating_add(T::MaxCommittee::get().saturating_mul(2))
 		}
 
 		fn validate_model(model: &ModelCommitment) -> DispatchResult {
 			ensure!(model.len > 0, Error::<T>::EmptyModel);
-			ensure!(model.len <= T::MaxModelLen::get(), Error::<T>::ModelTooLarge);
+			ensure!(
+				model.len <= T::MaxModelLen::get(),
+				Error::<T>::ModelTooLarge
+			);
 			Ok(())
 		}
 
 		fn validate_params(p: &TaskParamsOf<T>) -> DispatchResult {
 			ensure!(
-				p.min_updates > 0 &&
-					p.min_updates <= p.max_updates &&
-					p.max_updates <= T::MaxUpdatesPerRound::get(),
+				p.min_updates > 0
+					&& p.min_updates <= p.max_updates
+					&& p.max_updates <= T::MaxUpdatesPerRound::get(),
 				Error::<T>::InvalidUpdateBounds
 			);
 			let period_ok = |b: BlockNumberFor<T>| !b.is_zero() && b <= T::MaxPeriod::get();
@@ -864,7 +926,10 @@ pub mod pallet {
 				period_ok(p.training_period) && period_ok(p.aggregation_period),
 				Error::<T>::InvalidPeriod
 			);
-			ensure!(p.rounds > 0 && p.rounds <= T::MaxRounds::get(), Error::<T>::InvalidRoundCount);
+			ensure!(
+				p.rounds > 0 && p.rounds <= T::MaxRounds::get(),
+				Error::<T>::InvalidRoundCount
+			);
 			ensure!(p.quorum > 0, Error::<T>::InvalidQuorum);
 			ensure!(
 				p.quorum as usize <= Committee::<T>::decode_len().unwrap_or(0),
@@ -895,7 +960,9 @@ pub mod pallet {
 				task,
 				round,
 				RoundInfo {
-					state: RoundState::Training { until: training_until },
+					state: RoundState::Training {
+						until: training_until,
+					},
 					base_model,
 					started: now,
 					training_closed: None,
@@ -904,7 +971,12 @@ pub mod pallet {
 					votes: 0,
 				},
 			);
-			Self::deposit_event(Event::RoundStarted { task, round, base_model, training_until });
+			Self::deposit_event(Event::RoundStarted {
+				task,
+				round,
+				base_model,
+				training_until,
+			});
 		}
 
 		/// Take an ended task off the active list and release its owner's deposit.
@@ -924,15 +996,21 @@ pub mod pallet {
 		/// Move one task's current round on if its deadline passed or it ended; returns whether
 		/// anything changed.
 		pub(crate) fn advance(task: TaskId, now: BlockNumberFor<T>) -> bool {
-			let Some(mut info) = Tasks::<T>::get(task) else { return false };
-			let Some(mut header) = Rounds::<T>::get(task, info.round) else { return false };
+			let Some(mut info) = Tasks::<T>::get(task) else {
+				return false;
+			};
+			let Some(mut header) = Rounds::<T>::get(task, info.round) else {
+				return false;
+			};
 			let round = info.round;
 			match header.state {
 				RoundState::Training { until } if now >= until => {
 					header.training_closed = Some(now);
 					if header.commitments >= info.params.min_updates {
 						let aggregation_until = now.saturating_add(info.params.aggregation_period);
-						header.state = RoundState::Aggregating { until: aggregation_until };
+						header.state = RoundState::Aggregating {
+							until: aggregation_until,
+						};
 						Rounds::<T>::insert(task, round, header);
 						Self::deposit_event(Event::TrainingClosed {
 							task,
@@ -941,14 +1019,20 @@ pub mod pallet {
 							aggregation_until,
 							early: false,
 						});
-						return true
+						return true;
 					}
-					Self::fail_round(task, round, &mut header, FailureReason::NotEnoughUpdates, now);
-				},
+					Self::fail_round(
+						task,
+						round,
+						&mut header,
+						FailureReason::NotEnoughUpdates,
+						now,
+					);
+				}
 				RoundState::Aggregating { until } if now >= until => {
 					Self::fail_round(task, round, &mut header, FailureReason::NoQuorum, now);
-				},
-				RoundState::Finalized { .. } | RoundState::Failed { .. } => {},
+				}
+				RoundState::Finalized { .. } | RoundState::Failed { .. } => {}
 				RoundState::Training { .. } | RoundState::Aggregating { .. } => return false,
 			}
 
@@ -980,7 +1064,11 @@ pub mod pallet {
 			header.state = RoundState::Failed { reason };
 			header.ended = Some(now);
 			Rounds::<T>::insert(task, round, *header);
-			Self::deposit_event(Event::RoundFailed { task, round, reason });
+			Self::deposit_event(Event::RoundFailed {
+				task,
+				round,
+				reason,
+			});
 		}
 
 		/// Prune the oldest rounds beyond `HistoryDepth` of the given tasks, one whole round at a
@@ -989,16 +1077,18 @@ pub mod pallet {
 			let mut budget = T::PruneBudget::get();
 			let mut weight = Weight::zero();
 			for task in tasks.iter().copied() {
-				let Some(mut info) = Tasks::<T>::get(task) else { continue };
+				let Some(mut info) = Tasks::<T>::get(task) else {
+					continue;
+				};
 				if info.round < info.pruned_until.saturating_add(T::HistoryDepth::get()) {
-					continue
+					continue;
 				}
 				let round = info.pruned_until;
-				let (commitments, votes) = Rounds::<T>::get(task, round)
-					.map_or((0, 0), |h| (h.commitments, h.votes));
+				let (commitments, votes) =
+					Rounds::<T>::get(task, round).map_or((0, 0), |h| (h.commitments, h.votes));
 				let keys = commitments.saturating_add(votes.saturating_mul(2));
 				if keys > budget {
-					break
+					break;
 				}
 				budget = budget.saturating_sub(keys);
 				// Counts in the header bound each prefix, so one call removes all of it.
@@ -1043,13 +1133,17 @@ pub mod pallet {
 		///   a proposal reaching quorum means the round was finalized with its model;
 		/// - deposits on hold match the client records and the active tasks.
 		#[cfg(any(feature = "try-runtime", test))]
-		pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
-			use polkadot_sdk::{frame_support::traits::fungible::InspectHold, sp_runtime::TryRuntimeError};
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 			use alloc::collections::btree_map::BTreeMap;
+			use frame_support::traits::fungible::InspectHold;
+			use sp_runtime::TryRuntimeError;
 			let err = |msg: &'static str| -> TryRuntimeError { msg.into() };
 
 			let committee = Committee::<T>::get();
-			ensure!(!has_duplicates(&committee), err("duplicate committee member"));
+			ensure!(
+				!has_duplicates(&committee),
+				err("duplicate committee member")
+			);
 
 			let active = ActiveTasks::<T>::get();
 			ensure!(!has_duplicates(&active), err("duplicate active task"));
@@ -1059,7 +1153,10 @@ pub mod pallet {
 				tasks.saturating_inc();
 				ensure!(task < NextTaskId::<T>::get(), err("task id not allocated"));
 				let is_active = info.status == TaskStatus::Active;
-				ensure!(is_active == active.contains(&task), err("active list out of sync"));
+				ensure!(
+					is_active == active.contains(&task),
+					err("active list out of sync")
+				);
 				if is_active {
 					ensure!(
 						info.params.quorum as usize <= committee.len(),
@@ -1068,8 +1165,14 @@ pub mod pallet {
 					let d = task_deposits.entry(info.owner.clone()).or_default();
 					*d = d.saturating_add(info.deposit);
 				}
-				ensure!(info.round < info.params.rounds, err("round beyond the task's rounds"));
-				ensure!(info.pruned_until <= info.round, err("pruned beyond the current round"));
+				ensure!(
+					info.round < info.params.rounds,
+					err("round beyond the task's rounds")
+				);
+				ensure!(
+					info.pruned_until <= info.round,
+					err("pruned beyond the current round")
+				);
 
 				let mut model = info.params.initial_model;
 				let mut finalized = 0u32;
@@ -1083,7 +1186,10 @@ pub mod pallet {
 						model = m;
 						finalized.saturating_inc();
 					}
-					ensure!(h.commitments <= info.params.max_updates, err("too many commitments"));
+					ensure!(
+						h.commitments <= info.params.max_updates,
+						err("too many commitments")
+					);
 					let pruned = round < info.pruned_until;
 					let stored = Commitments::<T>::iter_prefix((task, round)).count() as u32;
 					let votes = Votes::<T>::iter_prefix((task, round)).count() as u32;
@@ -1093,7 +1199,7 @@ pub mod pallet {
 							stored == 0 && votes == 0 && proposals.is_empty(),
 							err("pruned round still has entries")
 						);
-						continue
+						continue;
 					}
 					ensure!(stored == h.commitments, err("commitment count mismatch"));
 					ensure!(votes == h.votes, err("vote count mismatch"));
@@ -1102,7 +1208,10 @@ pub mod pallet {
 					for (_, p) in &proposals {
 						if p.votes >= info.params.quorum {
 							ensure!(
-								h.state == RoundState::Finalized { model: p.result.model },
+								h.state
+									== RoundState::Finalized {
+										model: p.result.model
+									},
 								err("quorum reached but round not finalized with its model")
 							);
 						}
@@ -1114,8 +1223,14 @@ pub mod pallet {
 						);
 					}
 				}
-				ensure!(info.global_model == model, err("global model is not the latest finalized"));
-				ensure!(info.finalized_rounds == finalized, err("finalized count mismatch"));
+				ensure!(
+					info.global_model == model,
+					err("global model is not the latest finalized")
+				);
+				ensure!(
+					info.finalized_rounds == finalized,
+					err("finalized count mismatch")
+				);
 				ensure!(
 					Rounds::<T>::get(task, info.round.saturating_add(1)).is_none(),
 					err("round header beyond the current round")
@@ -1131,8 +1246,8 @@ pub mod pallet {
 			}
 			for (who, client) in Clients::<T>::iter() {
 				ensure!(
-					T::Currency::balance_on_hold(&HoldReason::ClientDeposit.into(), &who) ==
-						client.deposit,
+					T::Currency::balance_on_hold(&HoldReason::ClientDeposit.into(), &who)
+						== client.deposit,
 					err("client deposit on hold mismatch")
 				);
 				for (task, round) in client.live.iter() {

@@ -2,18 +2,14 @@
 
 use crate as pallet_federated_learning;
 use crate::*;
-use polkadot_sdk::{
-	frame_support::{
-		self, derive_impl, parameter_types,
-		traits::{ConstU32, ConstU64, Hooks},
-		weights::Weight,
-	},
-	frame_system::{self, limits::BlockWeights, EnsureRoot},
-	pallet_balances,
-	sp_core::H256,
-	sp_io,
-	sp_runtime::BuildStorage,
+use frame_support::{
+	self, derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64, Hooks},
+	weights::Weight,
 };
+use frame_system::{self, limits::BlockWeights, EnsureRoot};
+use sp_core::H256;
+use sp_runtime::BuildStorage;
 
 pub type AccountId = u64;
 pub type Balance = u64;
@@ -86,8 +82,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	balances.push((103, 1_000));
 	let storage = RuntimeGenesisConfig {
 		system: Default::default(),
-		balances: pallet_balances::GenesisConfig { balances, ..Default::default() },
-		federated_learning: pallet_federated_learning::GenesisConfig { committee: AGG.to_vec() },
+		balances: pallet_balances::GenesisConfig {
+			balances,
+			..Default::default()
+		},
+		federated_learning: pallet_federated_learning::GenesisConfig {
+			committee: AGG.to_vec(),
+		},
 	}
 	.build_storage()
 	.expect("mock genesis builds; qed");
@@ -114,11 +115,19 @@ pub fn run_to_block(n: u64) {
 }
 
 pub fn model(tag: u8) -> ModelCommitment {
-	ModelCommitment { hash: H256::repeat_byte(tag), len: 1_000 }
+	ModelCommitment {
+		hash: H256::repeat_byte(tag),
+		len: 1_000,
+	}
 }
 
 pub fn update(tag: u8) -> UpdateCommitment {
-	UpdateCommitment { hash: H256::repeat_byte(tag), len: 500, samples: 100, codec: 1 }
+	UpdateCommitment {
+		hash: H256::repeat_byte(tag),
+		len: 500,
+		samples: 100,
+		codec: 1,
+	}
 }
 
 /// Valid parameters: FedAvg, codec 1, 2..=4 updates, 10 + 5 blocks, 3 rounds, quorum 2.
@@ -139,7 +148,10 @@ pub fn params() -> TaskParamsOf<Test> {
 }
 
 pub fn result(tag: u8) -> AggregateResultOf<Test> {
-	AggregateResult { model: model(tag), rejected: Default::default() }
+	AggregateResult {
+		model: model(tag),
+		rejected: Default::default(),
+	}
 }
 
 /// Events of this pallet emitted so far.

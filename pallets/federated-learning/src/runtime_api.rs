@@ -4,7 +4,7 @@
 use crate::types::{RoundIndex, RoundSummary, TaskId, TaskInfo};
 use alloc::vec::Vec;
 
-polkadot_sdk::sp_api::decl_runtime_apis! {
+sp_api::decl_runtime_apis! {
 	/// Read access to tasks and rounds.
 	pub trait FederatedLearningApi<AccountId, Balance, BlockNumber>
 	where

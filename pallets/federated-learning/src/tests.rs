@@ -3,17 +3,14 @@
 
 use crate::{mock::*, *};
 use codec::Encode;
-use polkadot_sdk::{
-	frame_support::{
-		assert_noop, assert_ok,
-		traits::{fungible::InspectHold, Hooks},
-		BoundedVec,
-	},
-	frame_system::RawOrigin,
-	sp_core::H256,
-	sp_io,
-	sp_runtime::{DispatchError, TokenError},
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::InspectHold, Hooks},
+	BoundedVec,
 };
+use frame_system::RawOrigin;
+use sp_core::H256;
+use sp_runtime::{DispatchError, TokenError};
 
 fn signed(who: AccountId) -> RuntimeOrigin {
 	RuntimeOrigin::signed(who)
@@ -33,12 +30,19 @@ fn register(clients: &[AccountId]) {
 
 fn commit(task: TaskId, round: RoundIndex, clients: &[AccountId]) {
 	for (i, c) in clients.iter().enumerate() {
-		assert_ok!(FederatedLearning::submit_update(signed(*c), task, round, update(i as u8 + 1)));
+		assert_ok!(FederatedLearning::submit_update(
+			signed(*c),
+			task,
+			round,
+			update(i as u8 + 1)
+		));
 	}
 }
 
 fn state(task: TaskId, round: RoundIndex) -> RoundState<u64> {
-	Rounds::<Test>::get(task, round).expect("round exists").state
+	Rounds::<Test>::get(task, round)
+		.expect("round exists")
+		.state
 }
 
 fn held(reason: HoldReason, who: AccountId) -> Balance {
@@ -81,9 +85,15 @@ fn set_committee_replaces_members_by_admin_only() {
 			FederatedLearning::set_committee(signed(OWNER), members.clone()),
 			DispatchError::BadOrigin
 		);
-		assert_ok!(FederatedLearning::set_committee(RawOrigin::Root.into(), members.clone()));
+		assert_ok!(FederatedLearning::set_committee(
+			RawOrigin::Root.into(),
+			members.clone()
+		));
 		assert_eq!(Committee::<Test>::get(), members);
-		assert_eq!(fl_events().last(), Some(&Event::CommitteeChanged { members }));
+		assert_eq!(
+			fl_events().last(),
+			Some(&Event::CommitteeChanged { members })
+		);
 	});
 }
 
@@ -103,7 +113,10 @@ fn set_committee_rejects_empty_duplicate_and_too_small_committees() {
 		);
 		create(params()); // quorum 2
 		assert_noop!(
-			FederatedLearning::set_committee(RawOrigin::Root.into(), BoundedVec::truncate_from(vec![100])),
+			FederatedLearning::set_committee(
+				RawOrigin::Root.into(),
+				BoundedVec::truncate_from(vec![100])
+			),
 			Error::<Test>::QuorumExceedsCommittee
 		);
 	});
@@ -136,7 +149,12 @@ fn create_task_holds_deposit_and_starts_round_zero() {
 					quorum: 2,
 					deposit: TASK_DEPOSIT,
 				},
-				Event::RoundStarted { task, round: 0, base_model: model(0), training_until: 11 },
+				Event::RoundStarted {
+					task,
+					round: 0,
+					base_model: model(0),
+					training_until: 11
+				},
 			]
 		);
 		assert_eq!(create(params()), 1);
@@ -153,20 +171,38 @@ fn create_task_rejects_invalid_parameters() {
 		};
 		bad(|p| p.min_updates = 0, Error::<Test>::InvalidUpdateBounds);
 		bad(|p| p.min_updates = 5, Error::<Test>::InvalidUpdateBounds);
-		bad(|p| p.max_updates = MAX_UPDATES + 1, Error::<Test>::InvalidUpdateBounds);
+		bad(
+			|p| p.max_updates = MAX_UPDATES + 1,
+			Error::<Test>::InvalidUpdateBounds,
+		);
 		bad(|p| p.training_period = 0, Error::<Test>::InvalidPeriod);
 		bad(|p| p.aggregation_period = 101, Error::<Test>::InvalidPeriod);
 		bad(|p| p.rounds = 0, Error::<Test>::InvalidRoundCount);
 		bad(|p| p.rounds = 11, Error::<Test>::InvalidRoundCount);
 		bad(|p| p.quorum = 0, Error::<Test>::InvalidQuorum);
 		bad(|p| p.quorum = 4, Error::<Test>::QuorumExceedsCommittee);
-		bad(|p| p.rule = AggregationRule::TrimmedMean { trim: 1 }, Error::<Test>::InvalidRule);
-		bad(|p| p.rule = AggregationRule::Krum { f: 0 }, Error::<Test>::InvalidRule);
-		bad(|p| p.rule = AggregationRule::MultiKrum { f: 0, m: 0 }, Error::<Test>::InvalidRule);
+		bad(
+			|p| p.rule = AggregationRule::TrimmedMean { trim: 1 },
+			Error::<Test>::InvalidRule,
+		);
+		bad(
+			|p| p.rule = AggregationRule::Krum { f: 0 },
+			Error::<Test>::InvalidRule,
+		);
+		bad(
+			|p| p.rule = AggregationRule::MultiKrum { f: 0, m: 0 },
+			Error::<Test>::InvalidRule,
+		);
 		bad(|p| p.initial_model.len = 0, Error::<Test>::EmptyModel);
-		bad(|p| p.initial_model.len = 10_000_001, Error::<Test>::ModelTooLarge);
+		bad(
+			|p| p.initial_model.len = 10_000_001,
+			Error::<Test>::ModelTooLarge,
+		);
 		bad(|p| p.max_update_len = 0, Error::<Test>::InvalidUpdateLimit);
-		bad(|p| p.max_update_len = 1_000_001, Error::<Test>::InvalidUpdateLimit);
+		bad(
+			|p| p.max_update_len = 1_000_001,
+			Error::<Test>::InvalidUpdateLimit,
+		);
 		// Rules with enough inputs are accepted.
 		let mut p = params();
 		p.min_updates = 3;
@@ -201,11 +237,22 @@ fn close_task_fails_live_round_and_releases_deposit() {
 		let task = create(params());
 		register(&CLIENTS[..1]);
 		commit(task, 0, &CLIENTS[..1]);
-		assert_noop!(FederatedLearning::close_task(signed(2), task), Error::<Test>::NotTaskOwner);
-		assert_noop!(FederatedLearning::close_task(signed(OWNER), 7), Error::<Test>::TaskNotFound);
+		assert_noop!(
+			FederatedLearning::close_task(signed(2), task),
+			Error::<Test>::NotTaskOwner
+		);
+		assert_noop!(
+			FederatedLearning::close_task(signed(OWNER), 7),
+			Error::<Test>::TaskNotFound
+		);
 
 		assert_ok!(FederatedLearning::close_task(signed(OWNER), task));
-		assert_eq!(state(task, 0), RoundState::Failed { reason: FailureReason::TaskClosed });
+		assert_eq!(
+			state(task, 0),
+			RoundState::Failed {
+				reason: FailureReason::TaskClosed
+			}
+		);
 		assert_eq!(Tasks::<Test>::get(task).unwrap().status, TaskStatus::Closed);
 		assert!(ActiveTasks::<Test>::get().is_empty());
 		assert_eq!(held(HoldReason::TaskDeposit, OWNER), 0);
@@ -213,11 +260,18 @@ fn close_task_fails_live_round_and_releases_deposit() {
 		assert_eq!(
 			events[events.len() - 2..],
 			[
-				Event::RoundFailed { task, round: 0, reason: FailureReason::TaskClosed },
+				Event::RoundFailed {
+					task,
+					round: 0,
+					reason: FailureReason::TaskClosed
+				},
 				Event::TaskClosed { task, owner: OWNER },
 			]
 		);
-		assert_noop!(FederatedLearning::close_task(signed(OWNER), task), Error::<Test>::TaskNotActive);
+		assert_noop!(
+			FederatedLearning::close_task(signed(OWNER), task),
+			Error::<Test>::TaskNotActive
+		);
 		// The client's commitment is no longer live, so it can leave.
 		assert_ok!(FederatedLearning::deregister_client(signed(CLIENTS[0])));
 		// A closed task is not advanced by the hook any more.
@@ -236,16 +290,28 @@ fn register_and_deregister_hold_and_release_the_deposit() {
 		assert_ok!(FederatedLearning::register_client(signed(c)));
 		assert_eq!(held(HoldReason::ClientDeposit, c), CLIENT_DEPOSIT);
 		assert_eq!(Balances::free_balance(c), 1_000 - CLIENT_DEPOSIT);
-		assert_noop!(FederatedLearning::register_client(signed(c)), Error::<Test>::AlreadyRegistered);
+		assert_noop!(
+			FederatedLearning::register_client(signed(c)),
+			Error::<Test>::AlreadyRegistered
+		);
 		assert_ok!(FederatedLearning::deregister_client(signed(c)));
 		assert_eq!(held(HoldReason::ClientDeposit, c), 0);
 		assert_eq!(Balances::free_balance(c), 1_000);
-		assert_noop!(FederatedLearning::deregister_client(signed(c)), Error::<Test>::NotRegistered);
+		assert_noop!(
+			FederatedLearning::deregister_client(signed(c)),
+			Error::<Test>::NotRegistered
+		);
 		assert_eq!(
 			fl_events(),
 			vec![
-				Event::ClientRegistered { who: c, deposit: CLIENT_DEPOSIT },
-				Event::ClientDeregistered { who: c, deposit: CLIENT_DEPOSIT },
+				Event::ClientRegistered {
+					who: c,
+					deposit: CLIENT_DEPOSIT
+				},
+				Event::ClientDeregistered {
+					who: c,
+					deposit: CLIENT_DEPOSIT
+				},
 			]
 		);
 		assert_noop!(
@@ -284,10 +350,18 @@ fn submit_update_records_commitment_once() {
 		let task = create(params());
 		let c = CLIENTS[0];
 		register(&[c]);
-		assert_ok!(FederatedLearning::submit_update(signed(c), task, 0, update(7)));
+		assert_ok!(FederatedLearning::submit_update(
+			signed(c),
+			task,
+			0,
+			update(7)
+		));
 		assert_eq!(Commitments::<Test>::get((task, 0, c)), Some(update(7)));
 		assert_eq!(Rounds::<Test>::get(task, 0).unwrap().commitments, 1);
-		assert_eq!(Clients::<Test>::get(c).unwrap().live.into_inner(), vec![(task, 0)]);
+		assert_eq!(
+			Clients::<Test>::get(c).unwrap().live.into_inner(),
+			vec![(task, 0)]
+		);
 		assert_eq!(
 			fl_events().last(),
 			Some(&Event::UpdateCommitted {
@@ -323,22 +397,37 @@ fn submit_update_rejects_bad_submissions_with_distinct_errors() {
 			Error::<Test>::WrongRound
 		);
 		assert_noop!(
-			submit(UpdateCommitment { len: 0, ..update(1) }),
+			submit(UpdateCommitment {
+				len: 0,
+				..update(1)
+			}),
 			Error::<Test>::EmptyUpdate
 		);
 		assert_noop!(
-			submit(UpdateCommitment { len: 10_001, ..update(1) }),
+			submit(UpdateCommitment {
+				len: 10_001,
+				..update(1)
+			}),
 			Error::<Test>::UpdateTooLarge
 		);
 		assert_noop!(
-			submit(UpdateCommitment { samples: 0, ..update(1) }),
+			submit(UpdateCommitment {
+				samples: 0,
+				..update(1)
+			}),
 			Error::<Test>::ZeroSamples
 		);
 		assert_noop!(
-			submit(UpdateCommitment { codec: 2, ..update(1) }),
+			submit(UpdateCommitment {
+				codec: 2,
+				..update(1)
+			}),
 			Error::<Test>::CodecMismatch
 		);
-		assert_ok!(submit(UpdateCommitment { len: 10_000, ..update(1) }));
+		assert_ok!(submit(UpdateCommitment {
+			len: 10_000,
+			..update(1)
+		}));
 	});
 }
 
@@ -356,7 +445,12 @@ fn late_and_past_round_submissions_are_rejected() {
 			FederatedLearning::submit_update(signed(CLIENTS[2]), task, 0, update(3)),
 			Error::<Test>::WrongRound
 		);
-		assert_ok!(FederatedLearning::submit_update(signed(CLIENTS[2]), task, 1, update(3)));
+		assert_ok!(FederatedLearning::submit_update(
+			signed(CLIENTS[2]),
+			task,
+			1,
+			update(3)
+		));
 	});
 }
 
@@ -380,7 +474,12 @@ fn a_client_is_live_in_at_most_max_live_rounds() {
 		let c = CLIENTS[0];
 		register(&[c]);
 		for t in &tasks[..3] {
-			assert_ok!(FederatedLearning::submit_update(signed(c), *t, 0, update(1)));
+			assert_ok!(FederatedLearning::submit_update(
+				signed(c),
+				*t,
+				0,
+				update(1)
+			));
 		}
 		assert_noop!(
 			FederatedLearning::submit_update(signed(c), tasks[3], 0, update(1)),
@@ -388,8 +487,16 @@ fn a_client_is_live_in_at_most_max_live_rounds() {
 		);
 		// Once those rounds end, the slots free up.
 		run_to_block(11); // one commitment < min_updates: all fail, round 1 starts
-		assert_ok!(FederatedLearning::submit_update(signed(c), tasks[3], 1, update(1)));
-		assert_eq!(Clients::<Test>::get(c).unwrap().live.into_inner(), vec![(tasks[3], 1)]);
+		assert_ok!(FederatedLearning::submit_update(
+			signed(c),
+			tasks[3],
+			1,
+			update(1)
+		));
+		assert_eq!(
+			Clients::<Test>::get(c).unwrap().live.into_inner(),
+			vec![(tasks[3], 1)]
+		);
 	});
 }
 
@@ -406,7 +513,10 @@ fn reaching_max_updates_closes_training_early() {
 		run_to_block(3);
 		commit(task, 0, &CLIENTS[3..4]);
 		assert_eq!(state(task, 0), RoundState::Aggregating { until: 8 });
-		assert_eq!(Rounds::<Test>::get(task, 0).unwrap().training_closed, Some(3));
+		assert_eq!(
+			Rounds::<Test>::get(task, 0).unwrap().training_closed,
+			Some(3)
+		);
 		assert_eq!(
 			fl_events().last(),
 			Some(&Event::TrainingClosed {
@@ -450,7 +560,12 @@ fn too_few_updates_fail_the_round_and_the_next_starts() {
 		register(&CLIENTS[..1]);
 		commit(task, 0, &CLIENTS[..1]);
 		run_to_block(11);
-		assert_eq!(state(task, 0), RoundState::Failed { reason: FailureReason::NotEnoughUpdates });
+		assert_eq!(
+			state(task, 0),
+			RoundState::Failed {
+				reason: FailureReason::NotEnoughUpdates
+			}
+		);
 		assert_eq!(Rounds::<Test>::get(task, 0).unwrap().ended, Some(11));
 		assert_eq!(Tasks::<Test>::get(task).unwrap().round, 1);
 		assert_eq!(state(task, 1), RoundState::Training { until: 21 });
@@ -459,8 +574,17 @@ fn too_few_updates_fail_the_round_and_the_next_starts() {
 		assert_eq!(
 			events[events.len() - 2..],
 			[
-				Event::RoundFailed { task, round: 0, reason: FailureReason::NotEnoughUpdates },
-				Event::RoundStarted { task, round: 1, base_model: model(0), training_until: 21 },
+				Event::RoundFailed {
+					task,
+					round: 0,
+					reason: FailureReason::NotEnoughUpdates
+				},
+				Event::RoundStarted {
+					task,
+					round: 1,
+					base_model: model(0),
+					training_until: 21
+				},
 			]
 		);
 	});
@@ -470,12 +594,27 @@ fn too_few_updates_fail_the_round_and_the_next_starts() {
 fn no_quorum_by_the_aggregation_deadline_fails_the_round() {
 	build_and_execute(|| {
 		let task = task_in_aggregation();
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[0]), task, 0, result(1)));
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[1]), task, 0, result(2)));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[0]),
+			task,
+			0,
+			result(1)
+		));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[1]),
+			task,
+			0,
+			result(2)
+		));
 		run_to_block(15);
 		assert_eq!(state(task, 0), RoundState::Aggregating { until: 16 });
 		run_to_block(16);
-		assert_eq!(state(task, 0), RoundState::Failed { reason: FailureReason::NoQuorum });
+		assert_eq!(
+			state(task, 0),
+			RoundState::Failed {
+				reason: FailureReason::NoQuorum
+			}
+		);
 		assert_eq!(Tasks::<Test>::get(task).unwrap().global_model, model(0));
 		assert_eq!(Tasks::<Test>::get(task).unwrap().round, 1);
 		assert!(fl_events().contains(&Event::RoundFailed {
@@ -493,9 +632,19 @@ fn no_quorum_by_the_aggregation_deadline_fails_the_round() {
 fn quorum_finalizes_the_round_and_moves_the_global_model() {
 	build_and_execute(|| {
 		let task = task_in_aggregation();
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[0]), task, 0, result(9)));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[0]),
+			task,
+			0,
+			result(9)
+		));
 		assert!(matches!(state(task, 0), RoundState::Aggregating { .. }));
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[1]), task, 0, result(9)));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[1]),
+			task,
+			0,
+			result(9)
+		));
 		assert_eq!(state(task, 0), RoundState::Finalized { model: model(9) });
 		let info = Tasks::<Test>::get(task).unwrap();
 		assert_eq!((info.global_model, info.finalized_rounds), (model(9), 1));
@@ -504,7 +653,13 @@ fn quorum_finalizes_the_round_and_moves_the_global_model() {
 		assert_eq!(
 			events[events.len() - 2..],
 			[
-				Event::AggregateSubmitted { task, round: 0, who: AGG[1], digest, votes: 2 },
+				Event::AggregateSubmitted {
+					task,
+					round: 0,
+					who: AGG[1],
+					digest,
+					votes: 2
+				},
 				Event::RoundFinalized {
 					task,
 					round: 0,
@@ -531,15 +686,34 @@ fn quorum_finalizes_the_round_and_moves_the_global_model() {
 fn a_minority_aggregator_is_named_in_the_finalization() {
 	build_and_execute(|| {
 		let task = task_in_aggregation();
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[2]), task, 0, result(66)));
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[0]), task, 0, result(9)));
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[1]), task, 0, result(9)));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[2]),
+			task,
+			0,
+			result(66)
+		));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[0]),
+			task,
+			0,
+			result(9)
+		));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[1]),
+			task,
+			0,
+			result(9)
+		));
 		assert_eq!(state(task, 0), RoundState::Finalized { model: model(9) });
 		match fl_events().last() {
-			Some(Event::RoundFinalized { dissenters, model: m, .. }) => {
+			Some(Event::RoundFinalized {
+				dissenters,
+				model: m,
+				..
+			}) => {
 				assert_eq!(dissenters.clone().into_inner(), vec![AGG[2]]);
 				assert_eq!(*m, model(9));
-			},
+			}
 			other => panic!("expected RoundFinalized, got {other:?}"),
 		}
 		let summary = FederatedLearning::round_summary(task, 0).unwrap();
@@ -575,7 +749,10 @@ fn rejections_must_be_sorted_and_name_committed_clients() {
 				signed(AGG[0]),
 				task,
 				0,
-				with(vec![rejection(a, RejectReason::BadHash), rejection(a, RejectReason::BadHash)])
+				with(vec![
+					rejection(a, RejectReason::BadHash),
+					rejection(a, RejectReason::BadHash)
+				])
 			),
 			Error::<Test>::RejectionsNotSorted
 		);
@@ -589,8 +766,18 @@ fn rejections_must_be_sorted_and_name_committed_clients() {
 			Error::<Test>::UnknownCommitment
 		);
 		let good = with(vec![rejection(b, RejectReason::NonFinite)]);
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[0]), task, 0, good.clone()));
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[1]), task, 0, good));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[0]),
+			task,
+			0,
+			good.clone()
+		));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[1]),
+			task,
+			0,
+			good
+		));
 		assert!(matches!(
 			fl_events().last(),
 			Some(Event::RoundFinalized { rejected: 1, .. })
@@ -621,18 +808,31 @@ fn submit_aggregate_checks_membership_round_phase_and_model() {
 			Error::<Test>::RoundNotAggregating
 		);
 		run_to_block(11);
-		let empty = AggregateResult { model: ModelCommitment { len: 0, ..model(1) }, ..result(1) };
+		let empty = AggregateResult {
+			model: ModelCommitment { len: 0, ..model(1) },
+			..result(1)
+		};
 		assert_noop!(
 			FederatedLearning::submit_aggregate(signed(AGG[0]), task, 0, empty),
 			Error::<Test>::EmptyModel
 		);
-		let huge =
-			AggregateResult { model: ModelCommitment { len: u64::MAX, ..model(1) }, ..result(1) };
+		let huge = AggregateResult {
+			model: ModelCommitment {
+				len: u64::MAX,
+				..model(1)
+			},
+			..result(1)
+		};
 		assert_noop!(
 			FederatedLearning::submit_aggregate(signed(AGG[0]), task, 0, huge),
 			Error::<Test>::ModelTooLarge
 		);
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[0]), task, 0, result(1)));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[0]),
+			task,
+			0,
+			result(1)
+		));
 		assert_noop!(
 			FederatedLearning::submit_aggregate(signed(AGG[0]), task, 0, result(1)),
 			Error::<Test>::AlreadyVoted
@@ -647,13 +847,27 @@ fn submit_aggregate_checks_membership_round_phase_and_model() {
 fn committee_reports_metrics_of_finalized_rounds() {
 	build_and_execute(|| {
 		let task = task_in_aggregation();
-		let m = RoundMetrics { accuracy_ppm: 912_345, loss_micro: 301_000, samples: 2_000 };
+		let m = RoundMetrics {
+			accuracy_ppm: 912_345,
+			loss_micro: 301_000,
+			samples: 2_000,
+		};
 		assert_noop!(
 			FederatedLearning::report_metrics(signed(AGG[0]), task, 0, m),
 			Error::<Test>::RoundNotFinalized
 		);
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[0]), task, 0, result(9)));
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[1]), task, 0, result(9)));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[0]),
+			task,
+			0,
+			result(9)
+		));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[1]),
+			task,
+			0,
+			result(9)
+		));
 		assert_noop!(
 			FederatedLearning::report_metrics(signed(103), task, 0, m),
 			Error::<Test>::NotAggregator
@@ -671,11 +885,19 @@ fn committee_reports_metrics_of_finalized_rounds() {
 				signed(AGG[0]),
 				task,
 				0,
-				RoundMetrics { accuracy_ppm: 1_000_001, ..m }
+				RoundMetrics {
+					accuracy_ppm: 1_000_001,
+					..m
+				}
 			),
 			Error::<Test>::InvalidMetrics
 		);
-		assert_ok!(FederatedLearning::report_metrics(signed(AGG[0]), task, 0, m));
+		assert_ok!(FederatedLearning::report_metrics(
+			signed(AGG[0]),
+			task,
+			0,
+			m
+		));
 		assert_eq!(Metrics::<Test>::get((task, 0, AGG[0])), Some(m));
 		assert_eq!(
 			fl_events().last(),
@@ -707,11 +929,33 @@ fn finalize_round(task: TaskId, round: RoundIndex, clients: &[AccountId], tag: u
 	};
 	run_to_block(until);
 	assert!(matches!(state(task, round), RoundState::Aggregating { .. }));
-	assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[0]), task, round, result(tag)));
-	assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[1]), task, round, result(tag)));
-	assert_eq!(state(task, round), RoundState::Finalized { model: model(tag) });
-	let m = RoundMetrics { accuracy_ppm: 800_000 + tag as u32, loss_micro: 1, samples: 10 };
-	assert_ok!(FederatedLearning::report_metrics(signed(AGG[2]), task, round, m));
+	assert_ok!(FederatedLearning::submit_aggregate(
+		signed(AGG[0]),
+		task,
+		round,
+		result(tag)
+	));
+	assert_ok!(FederatedLearning::submit_aggregate(
+		signed(AGG[1]),
+		task,
+		round,
+		result(tag)
+	));
+	assert_eq!(
+		state(task, round),
+		RoundState::Finalized { model: model(tag) }
+	);
+	let m = RoundMetrics {
+		accuracy_ppm: 800_000 + tag as u32,
+		loss_micro: 1,
+		samples: 10,
+	};
+	assert_ok!(FederatedLearning::report_metrics(
+		signed(AGG[2]),
+		task,
+		round,
+		m
+	));
 	run_to_block(System::block_number() + 1);
 }
 
@@ -724,13 +968,21 @@ fn full_lifecycle_over_several_rounds_completes_the_task() {
 		assert_eq!(Rounds::<Test>::get(task, 1).unwrap().base_model, model(10));
 		// Round 1 fails for lack of updates; round 2 trains from the same model.
 		run_to_block(System::block_number() + 10);
-		assert_eq!(state(task, 1), RoundState::Failed { reason: FailureReason::NotEnoughUpdates });
+		assert_eq!(
+			state(task, 1),
+			RoundState::Failed {
+				reason: FailureReason::NotEnoughUpdates
+			}
+		);
 		assert_eq!(Rounds::<Test>::get(task, 2).unwrap().base_model, model(10));
 		finalize_round(task, 2, &CLIENTS[..2], 12);
 
 		let info = Tasks::<Test>::get(task).unwrap();
 		assert_eq!(info.status, TaskStatus::Completed);
-		assert_eq!((info.round, info.finalized_rounds, info.global_model), (2, 2, model(12)));
+		assert_eq!(
+			(info.round, info.finalized_rounds, info.global_model),
+			(2, 2, model(12))
+		);
 		assert!(ActiveTasks::<Test>::get().is_empty());
 		assert_eq!(held(HoldReason::TaskDeposit, OWNER), 0);
 		assert!(fl_events().contains(&Event::TaskCompleted {
@@ -740,8 +992,18 @@ fn full_lifecycle_over_several_rounds_completes_the_task() {
 		}));
 		assert!(Rounds::<Test>::get(task, 3).is_none());
 		// The accuracy history stays readable.
-		assert_eq!(Metrics::<Test>::get((task, 0, AGG[2])).unwrap().accuracy_ppm, 800_010);
-		assert_eq!(Metrics::<Test>::get((task, 2, AGG[2])).unwrap().accuracy_ppm, 800_012);
+		assert_eq!(
+			Metrics::<Test>::get((task, 0, AGG[2]))
+				.unwrap()
+				.accuracy_ppm,
+			800_010
+		);
+		assert_eq!(
+			Metrics::<Test>::get((task, 2, AGG[2]))
+				.unwrap()
+				.accuracy_ppm,
+			800_012
+		);
 		// Clients can leave once nothing is live.
 		assert_ok!(FederatedLearning::deregister_client(signed(CLIENTS[0])));
 	});
@@ -765,7 +1027,10 @@ fn two_tasks_run_side_by_side() {
 				signed(*c),
 				b,
 				0,
-				UpdateCommitment { codec: 3, ..update(4) }
+				UpdateCommitment {
+					codec: 3,
+					..update(4)
+				}
 			));
 		}
 		assert_eq!(Commitments::<Test>::iter_prefix((a, 0)).count(), 2);
@@ -773,8 +1038,18 @@ fn two_tasks_run_side_by_side() {
 		run_to_block(5);
 		assert!(matches!(state(a, 0), RoundState::Training { until: 11 }));
 		assert_eq!(state(b, 0), RoundState::Aggregating { until: 8 });
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[0]), b, 0, result(7)));
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[2]), b, 0, result(7)));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[0]),
+			b,
+			0,
+			result(7)
+		));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[2]),
+			b,
+			0,
+			result(7)
+		));
 		run_to_block(6);
 		assert_eq!(Tasks::<Test>::get(b).unwrap().global_model, model(7));
 		assert_eq!(Tasks::<Test>::get(b).unwrap().round, 1);
@@ -783,7 +1058,12 @@ fn two_tasks_run_side_by_side() {
 		run_to_block(11);
 		assert!(matches!(state(a, 0), RoundState::Aggregating { .. }));
 		// Meanwhile b's round 1 got no updates (failed at block 10) and round 2 started.
-		assert_eq!(state(b, 1), RoundState::Failed { reason: FailureReason::NotEnoughUpdates });
+		assert_eq!(
+			state(b, 1),
+			RoundState::Failed {
+				reason: FailureReason::NotEnoughUpdates
+			}
+		);
 		assert_eq!(Tasks::<Test>::get(b).unwrap().round, 2);
 	});
 }
@@ -794,7 +1074,10 @@ fn two_tasks_run_side_by_side() {
 #[test]
 fn old_rounds_are_pruned_but_headers_and_metrics_kept() {
 	build_and_execute(|| {
-		let task = create(TaskParams { rounds: 5, ..params() });
+		let task = create(TaskParams {
+			rounds: 5,
+			..params()
+		});
 		register(&CLIENTS[..2]);
 		finalize_round(task, 0, &CLIENTS[..2], 20);
 		finalize_round(task, 1, &CLIENTS[..2], 21);
@@ -804,7 +1087,11 @@ fn old_rounds_are_pruned_but_headers_and_metrics_kept() {
 		assert_eq!(Proposals::<Test>::iter_prefix((task, 0)).count(), 0);
 		assert_eq!(Commitments::<Test>::iter_prefix((task, 1)).count(), 2);
 		assert_eq!(Tasks::<Test>::get(task).unwrap().pruned_until, 1);
-		assert!(fl_events().contains(&Event::RoundPruned { task, round: 0, keys: 2 + 2 * 2 }));
+		assert!(fl_events().contains(&Event::RoundPruned {
+			task,
+			round: 0,
+			keys: 2 + 2 * 2
+		}));
 		assert_eq!(state(task, 0), RoundState::Finalized { model: model(20) });
 		assert!(Metrics::<Test>::get((task, 0, AGG[2])).is_some());
 		let summary = FederatedLearning::round_summary(task, 0).unwrap();
@@ -816,7 +1103,11 @@ fn old_rounds_are_pruned_but_headers_and_metrics_kept() {
 #[test]
 fn pruning_stays_within_the_per_block_budget() {
 	build_and_execute(|| {
-		let p = TaskParams { rounds: 5, max_updates: MAX_UPDATES, ..params() };
+		let p = TaskParams {
+			rounds: 5,
+			max_updates: MAX_UPDATES,
+			..params()
+		};
 		let (a, b) = (create(p), create(p));
 		register(&CLIENTS);
 		// Both tasks: round 0 with 8 commitments + 2 votes (12 keys), round 1 the same.
@@ -824,8 +1115,18 @@ fn pruning_stays_within_the_per_block_budget() {
 			commit(a, round, &CLIENTS);
 			commit(b, round, &CLIENTS);
 			for t in [a, b] {
-				assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[0]), t, round, result(3)));
-				assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[1]), t, round, result(3)));
+				assert_ok!(FederatedLearning::submit_aggregate(
+					signed(AGG[0]),
+					t,
+					round,
+					result(3)
+				));
+				assert_ok!(FederatedLearning::submit_aggregate(
+					signed(AGG[1]),
+					t,
+					round,
+					result(3)
+				));
 			}
 			run_to_block(System::block_number() + 1);
 		}
@@ -843,10 +1144,16 @@ fn pruning_stays_within_the_per_block_budget() {
 fn on_initialize_accounts_for_its_work() {
 	build_and_execute(|| {
 		let task = create(params());
-		let _idle = create(TaskParams { training_period: 50, ..params() });
+		let _idle = create(TaskParams {
+			training_period: 50,
+			..params()
+		});
 		run_to_block(10);
 		// Nothing due: only the idle walk over the two tasks.
-		assert_eq!(FederatedLearning::on_initialize(10), <() as WeightInfo>::on_initialize_idle(2));
+		assert_eq!(
+			FederatedLearning::on_initialize(10),
+			<() as WeightInfo>::on_initialize_idle(2)
+		);
 		System::set_block_number(11);
 		// Task 0's training deadline: one transition.
 		assert_eq!(
@@ -862,7 +1169,12 @@ fn on_initialize_accounts_for_its_work() {
 fn runtime_api_summary_reports_a_round_in_one_value() {
 	build_and_execute(|| {
 		let task = task_in_aggregation();
-		assert_ok!(FederatedLearning::submit_aggregate(signed(AGG[0]), task, 0, result(4)));
+		assert_ok!(FederatedLearning::submit_aggregate(
+			signed(AGG[0]),
+			task,
+			0,
+			result(4)
+		));
 		let s = FederatedLearning::round_summary(task, 0).unwrap();
 		assert_eq!((s.task, s.round, s.quorum), (task, 0, 2));
 		assert_eq!(s.info.commitments, 2);
@@ -882,17 +1194,24 @@ fn runtime_api_summary_reports_a_round_in_one_value() {
 fn every_error_variant_has_a_test() {
 	use scale_info::{TypeDef, TypeInfo};
 	let ty = Error::<Test>::type_info();
-	let TypeDef::Variant(def) = ty.type_def else { panic!("Error is an enum") };
+	let TypeDef::Variant(def) = ty.type_def else {
+		panic!("Error is an enum")
+	};
 	let source = include_str!("tests.rs");
 	let missing: Vec<_> = def
 		.variants
 		.iter()
 		.map(|v| v.name)
-		.filter(|name| !source.contains(&format!("Error::<Test>::{name})")) &&
-			!source.contains(&format!("Error::<Test>::{name}\n")) &&
-			!source.contains(&format!("Error::<Test>::{name},")))
+		.filter(|name| {
+			!source.contains(&format!("Error::<Test>::{name})"))
+				&& !source.contains(&format!("Error::<Test>::{name}\n"))
+				&& !source.contains(&format!("Error::<Test>::{name},"))
+		})
 		.collect();
-	assert!(missing.is_empty(), "error variants without an assert_noop test: {missing:?}");
+	assert!(
+		missing.is_empty(),
+		"error variants without an assert_noop test: {missing:?}"
+	);
 	assert!(def.variants.len() >= 30);
 }
 

@@ -6,15 +6,12 @@
 
 use crate::Config;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use polkadot_sdk::{
-	frame_support::{
-		traits::fungible, BoundedVec, CloneNoBound, EqNoBound, PartialEqNoBound, DebugNoBound,
-	},
-	frame_system,
-	frame_system::pallet_prelude::BlockNumberFor,
-	sp_core::{Get, H256},
+use frame_support::{
+	traits::fungible, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
 };
+use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
+use sp_core::{Get, H256};
 
 extern crate alloc;
 use alloc::vec::Vec;
@@ -38,13 +35,14 @@ pub type RoundInfoOf<T> = RoundInfo<BlockNumberFor<T>>;
 pub type AggregateResultOf<T> =
 	AggregateResult<<T as frame_system::Config>::AccountId, <T as Config>::MaxUpdatesPerRound>;
 /// A registered client for runtime `T`.
-pub type ClientInfoOf<T> = ClientInfo<BalanceOf<T>, BlockNumberFor<T>, <T as Config>::MaxLiveRounds>;
+pub type ClientInfoOf<T> =
+	ClientInfo<BalanceOf<T>, BlockNumberFor<T>, <T as Config>::MaxLiveRounds>;
 /// The committee as stored for runtime `T`.
 pub type CommitteeOf<T> =
 	BoundedVec<<T as frame_system::Config>::AccountId, <T as Config>::MaxCommittee>;
 /// A summary of one round, as returned by the runtime API.
-pub type RoundSummaryOf<T> = RoundSummary<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
-
+pub type RoundSummaryOf<T> =
+	RoundSummary<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
 /// A content-addressed blob: BLAKE2-256 of its bytes and its length.
 ///
@@ -115,7 +113,10 @@ impl AggregationRule {
 			Self::FedAvg | Self::Median => 1,
 			Self::TrimmedMean { trim } => trim.saturating_mul(2).saturating_add(1),
 			Self::Krum { f } => f.saturating_mul(2).saturating_add(3),
-			Self::MultiKrum { f, m } => f.saturating_mul(2).saturating_add(3).max(m.saturating_add(f)),
+			Self::MultiKrum { f, m } => f
+				.saturating_mul(2)
+				.saturating_add(3)
+				.max(m.saturating_add(f)),
 		}
 	}
 
@@ -189,9 +190,7 @@ pub enum TaskStatus {
 }
 
 /// A task as stored.
-#[derive(
-	Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug)]
 pub struct TaskInfo<AccountId, Balance, BlockNumber> {
 	/// Who created the task and holds its deposit.
 	pub owner: AccountId,
@@ -396,8 +395,10 @@ pub struct Rejection<AccountId> {
 	DebugNoBound,
 )]
 #[scale_info(skip_type_params(MaxRejected))]
-pub struct AggregateResult<AccountId: Clone + PartialEq + Eq + core::fmt::Debug, MaxRejected: Get<u32>>
-{
+pub struct AggregateResult<
+	AccountId: Clone + PartialEq + Eq + core::fmt::Debug,
+	MaxRejected: Get<u32>,
+> {
 	/// The new global model.
 	pub model: ModelCommitment,
 	/// The commitments left out, sorted by account, with a reason each.
@@ -439,7 +440,11 @@ pub struct RoundMetrics {
 /// A registered client.
 #[derive(Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, DebugNoBound)]
 #[scale_info(skip_type_params(MaxLive))]
-pub struct ClientInfo<Balance: Clone + PartialEq + core::fmt::Debug, BlockNumber: Clone + PartialEq + core::fmt::Debug, MaxLive: Get<u32>> {
+pub struct ClientInfo<
+	Balance: Clone + PartialEq + core::fmt::Debug,
+	BlockNumber: Clone + PartialEq + core::fmt::Debug,
+	MaxLive: Get<u32>,
+> {
 	/// The deposit held while registered.
 	pub deposit: Balance,
 	/// Block of registration.

@@ -8,7 +8,7 @@
 #![allow(unused_parens, unused_imports, missing_docs)]
 
 use core::marker::PhantomData;
-use polkadot_sdk::frame_support::{
+use frame_support::{
 	traits::Get,
 	weights::{constants::RocksDbWeight, Weight},
 };
@@ -30,7 +30,7 @@ pub trait WeightInfo {
 
 /// Estimated weights for the Flare runtime, priced with the runtime's `DbWeight`.
 pub struct SubstrateWeight<T>(PhantomData<T>);
-impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
+impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn create_task() -> Weight {
 		Weight::from_parts(60_000_000, 4_000)
 			.saturating_add(T::DbWeight::get().reads(5))
@@ -62,9 +62,9 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(50_000_000, 5_000)
 			.saturating_add(Weight::from_parts(4_000_000, 2_600).saturating_mul(r.into()))
 			.saturating_add(Weight::from_parts(3_000_000, 2_600).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(
-				6_u64.saturating_add(r.into()).saturating_add(m.into()),
-			))
+			.saturating_add(
+				T::DbWeight::get().reads(6_u64.saturating_add(r.into()).saturating_add(m.into())),
+			)
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
 	fn report_metrics() -> Weight {
@@ -94,9 +94,13 @@ impl<T: polkadot_sdk::frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(4_000_000, 0).saturating_mul(v.into()))
 			.saturating_add(T::DbWeight::get().reads(2))
-			.saturating_add(T::DbWeight::get().writes(
-				1_u64.saturating_add(c.into()).saturating_add((2 * v).into()),
-			))
+			.saturating_add(
+				T::DbWeight::get().writes(
+					1_u64
+						.saturating_add(c.into())
+						.saturating_add((2 * v).into()),
+				),
+			)
 	}
 }
 
@@ -133,9 +137,9 @@ impl WeightInfo for () {
 		Weight::from_parts(50_000_000, 5_000)
 			.saturating_add(Weight::from_parts(4_000_000, 2_600).saturating_mul(r.into()))
 			.saturating_add(Weight::from_parts(3_000_000, 2_600).saturating_mul(m.into()))
-			.saturating_add(RocksDbWeight::get().reads(
-				6_u64.saturating_add(r.into()).saturating_add(m.into()),
-			))
+			.saturating_add(
+				RocksDbWeight::get().reads(6_u64.saturating_add(r.into()).saturating_add(m.into())),
+			)
 			.saturating_add(RocksDbWeight::get().writes(4))
 	}
 	fn report_metrics() -> Weight {
@@ -165,8 +169,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(2_000_000, 0).saturating_mul(c.into()))
 			.saturating_add(Weight::from_parts(4_000_000, 0).saturating_mul(v.into()))
 			.saturating_add(RocksDbWeight::get().reads(2))
-			.saturating_add(RocksDbWeight::get().writes(
-				1_u64.saturating_add(c.into()).saturating_add((2 * v).into()),
-			))
+			.saturating_add(
+				RocksDbWeight::get().writes(
+					1_u64
+						.saturating_add(c.into())
+						.saturating_add((2 * v).into()),
+				),
+			)
 	}
 }

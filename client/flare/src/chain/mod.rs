@@ -27,8 +27,7 @@ pub use types::*;
 pub mod runtime {}
 
 use runtime::runtime_types::{
-	bounded_collections::bounded_vec::BoundedVec,
-	pallet_federated_learning::types as fl,
+	bounded_collections::bounded_vec::BoundedVec, pallet_federated_learning::types as fl,
 };
 
 type Config = PolkadotConfig;
@@ -98,7 +97,9 @@ pub(crate) fn ss58(a: &AccountId) -> String {
 
 /// Parse an SS58 address.
 pub fn parse_account(s: &str) -> Result<AccountId, ChainError> {
-	AccountId32::from_str(s).map(|a| AccountId(a.0)).map_err(|e| ChainError::BadSuri(format!("{s}: {e:?}")))
+	AccountId32::from_str(s)
+		.map(|a| AccountId(a.0))
+		.map_err(|e| ChainError::BadSuri(format!("{s}: {e:?}")))
 }
 
 /// What the FL roles need from the chain. Reads are at the node's best block.
@@ -112,7 +113,10 @@ pub trait Chain: Clone + Send + Sync + 'static {
 	/// The latest finalized block number.
 	fn finalized_number(&self) -> impl Future<Output = Result<BlockNumber, ChainError>> + Send;
 	/// A task.
-	fn task(&self, task: TaskId) -> impl Future<Output = Result<Option<TaskView>, ChainError>> + Send;
+	fn task(
+		&self,
+		task: TaskId,
+	) -> impl Future<Output = Result<Option<TaskView>, ChainError>> + Send;
 	/// A round header.
 	fn round(
 		&self,
@@ -141,12 +145,17 @@ pub trait Chain: Clone + Send + Sync + 'static {
 	/// The aggregator committee.
 	fn committee(&self) -> impl Future<Output = Result<Vec<AccountId>, ChainError>> + Send;
 	/// Whether `who` is a registered client.
-	fn is_registered(&self, who: AccountId) -> impl Future<Output = Result<bool, ChainError>> + Send;
+	fn is_registered(
+		&self,
+		who: AccountId,
+	) -> impl Future<Output = Result<bool, ChainError>> + Send;
 	/// Free balance of `who`.
-	fn free_balance(&self, who: AccountId) -> impl Future<Output = Result<u128, ChainError>> + Send;
+	fn free_balance(&self, who: AccountId)
+		-> impl Future<Output = Result<u128, ChainError>> + Send;
 
 	/// Create a task; returns its id.
-	fn create_task(&self, task: NewTask) -> impl Future<Output = Result<TaskId, ChainError>> + Send;
+	fn create_task(&self, task: NewTask)
+		-> impl Future<Output = Result<TaskId, ChainError>> + Send;
 	/// Register the signer as a client.
 	fn register_client(&self) -> impl Future<Output = Result<Included, ChainError>> + Send;
 	/// Commit an update.
@@ -171,7 +180,11 @@ pub trait Chain: Clone + Send + Sync + 'static {
 		m: Metrics,
 	) -> impl Future<Output = Result<Included, ChainError>> + Send;
 	/// Transfer `amount` to `to` (keep-alive).
-	fn transfer(&self, to: AccountId, amount: u128) -> impl Future<Output = Result<Included, ChainError>> + Send;
+	fn transfer(
+		&self,
+		to: AccountId,
+		amount: u128,
+	) -> impl Future<Output = Result<Included, ChainError>> + Send;
 	/// Replace the committee through sudo (the signer must be the sudo key).
 	fn sudo_set_committee(
 		&self,
@@ -210,11 +223,15 @@ impl SubxtChain {
 		.map_err(|e| connect_err(&e))?
 		.map_err(|e| connect_err(&e))?;
 		let rpc = RpcClient::new(inner);
-		let api = Client::from_rpc_client(rpc.clone()).await.map_err(|e| connect_err(&e))?;
-		if !runtime::is_codegen_valid_for(&api.at_current_block().await.map_err(rpc_err)?.metadata()) {
+		let api = Client::from_rpc_client(rpc.clone())
+			.await
+			.map_err(|e| connect_err(&e))?;
+		if !runtime::is_codegen_valid_for(
+			&api.at_current_block().await.map_err(rpc_err)?.metadata(),
+		) {
 			return Err(ChainError::Incompatible(
 				"regenerate client/flare/metadata/flare.scale with scripts/update-metadata.sh and rebuild".into(),
-			))
+			));
 		}
 		Ok(Self {
 			api,
@@ -234,7 +251,11 @@ impl SubxtChain {
 	pub async fn node_metadata_bytes(&self) -> Result<Vec<u8>, ChainError> {
 		let out = self
 			.legacy
-			.state_call("Metadata_metadata_at_version", Some(&16u32.to_le_bytes()), None)
+			.state_call(
+				"Metadata_metadata_at_version",
+				Some(&16u32.to_le_bytes()),
+				None,
+			)
 			.await
 			.map_err(rpc_err)?;
 		let opaque: Option<Vec<u8>> = codec::Decode::decode(&mut &out[..]).map_err(rpc_err)?;
@@ -243,8 +264,10 @@ impl SubxtChain {
 
 	async fn at_best(
 		&self,
-	) -> Result<subxt::client::ClientAtBlock<Config, subxt::client::OnlineClientAtBlockImpl<Config>>, ChainError>
-	{
+	) -> Result<
+		subxt::client::ClientAtBlock<Config, subxt::client::OnlineClientAtBlockImpl<Config>>,
+		ChainError,
+	> {
 		let hash = self
 			.legacy
 			.chain_get_block_hash(None)
@@ -255,7 +278,10 @@ impl SubxtChain {
 	}
 
 	/// Sign, submit and wait until the transaction is in a best block and succeeded.
-	async fn submit<Call: subxt::transactions::Payload>(&self, call: Call) -> Result<Included, ChainError> {
+	async fn submit<Call: subxt::transactions::Payload>(
+		&self,
+		call: Call,
+	) -> Result<Included, ChainError> {
 		Ok(self.submit_events(call).await?.0)
 	}
 
@@ -266,9 +292,15 @@ impl SubxtChain {
 	) -> Result<(Included, subxt::extrinsics::ExtrinsicEvents<Config>), ChainError> {
 		let mut next = self.next_nonce.lock().await;
 		let me = AccountId32(self.signer.0.public_key().0);
-		let on_chain = self.legacy.system_account_next_index(&me).await.map_err(rpc_err)?;
+		let on_chain = self
+			.legacy
+			.system_account_next_index(&me)
+			.await
+			.map_err(rpc_err)?;
 		let nonce = next.map_or(on_chain, |n| n.max(on_chain));
-		let params = subxt::config::DefaultExtrinsicParamsBuilder::<Config>::new().nonce(nonce).build();
+		let params = subxt::config::DefaultExtrinsicParamsBuilder::<Config>::new()
+			.nonce(nonce)
+			.build();
 		let submitted = async {
 			self.api
 				.transactions()
@@ -294,14 +326,23 @@ impl SubxtChain {
 						.filter_map(Result::ok)
 						.map(|e| format!("{}.{}", e.pallet_name(), e.event_name()))
 						.collect();
-					return Ok((Included { block, events: names }, events))
-				},
-				S::Error { message } | S::Invalid { message } | S::Dropped { message } =>
-					return Err(ChainError::Invalid(message)),
+					return Ok((
+						Included {
+							block,
+							events: names,
+						},
+						events,
+					));
+				}
+				S::Error { message } | S::Invalid { message } | S::Dropped { message } => {
+					return Err(ChainError::Invalid(message))
+				}
 				_ => continue,
 			}
 		}
-		Err(ChainError::Rpc("transaction status stream ended early".into()))
+		Err(ChainError::Rpc(
+			"transaction status stream ended early".into(),
+		))
 	}
 
 	async fn block_number_of(&self, hash: H256) -> Result<BlockNumber, ChainError> {
@@ -323,10 +364,15 @@ fn map_dispatch_error(e: subxt::error::TransactionEventsError) -> ChainError {
 				pallet: d.pallet.name().to_string(),
 				error: d.variant.name.to_string(),
 			},
-			Err(_) => ChainError::Rejected { pallet: "?".into(), error: m.to_string() },
+			Err(_) => ChainError::Rejected {
+				pallet: "?".into(),
+				error: m.to_string(),
+			},
 		},
-		TransactionEventsError::ExtrinsicFailed(other) =>
-			ChainError::Rejected { pallet: "System".into(), error: other.to_string() },
+		TransactionEventsError::ExtrinsicFailed(other) => ChainError::Rejected {
+			pallet: "System".into(),
+			error: other.to_string(),
+		},
 		other => rpc_err(other),
 	}
 }
@@ -334,11 +380,17 @@ fn map_dispatch_error(e: subxt::error::TransactionEventsError) -> ChainError {
 // ----- conversions between Flare types and the generated ones --------------------------------
 
 fn blob(m: fl::ModelCommitment) -> BlobRef {
-	BlobRef { hash: m.hash.0, len: m.len }
+	BlobRef {
+		hash: m.hash.0,
+		len: m.len,
+	}
 }
 
 fn to_model(b: BlobRef) -> fl::ModelCommitment {
-	fl::ModelCommitment { hash: H256(b.hash), len: b.len }
+	fl::ModelCommitment {
+		hash: H256(b.hash),
+		len: b.len,
+	}
 }
 
 fn rule_from(r: fl::AggregationRule) -> ChainRule {
@@ -445,16 +497,30 @@ fn round_from(task: TaskId, round: RoundIndex, h: fl::RoundInfo<u32>) -> RoundVi
 fn result_from(r: fl::AggregateResult<AccountId32>) -> AggregateResult {
 	AggregateResult {
 		model: blob(r.model),
-		rejected: r.rejected.0.into_iter().map(|j| (AccountId(j.who.0), reason_from(j.reason))).collect(),
+		rejected: r
+			.rejected
+			.0
+			.into_iter()
+			.map(|j| (AccountId(j.who.0), reason_from(j.reason)))
+			.collect(),
 	}
 }
 
 fn commitment_from(c: fl::UpdateCommitment) -> Commitment {
-	Commitment { hash: c.hash.0, len: c.len, samples: c.samples, codec: c.codec }
+	Commitment {
+		hash: c.hash.0,
+		len: c.len,
+		samples: c.samples,
+		codec: c.codec,
+	}
 }
 
 fn metrics_from(m: fl::RoundMetrics) -> Metrics {
-	Metrics { accuracy_ppm: m.accuracy_ppm, loss_micro: m.loss_micro, samples: m.samples }
+	Metrics {
+		accuracy_ppm: m.accuracy_ppm,
+		loss_micro: m.loss_micro,
+		samples: m.samples,
+	}
 }
 
 impl Chain for SubxtChain {
@@ -463,7 +529,11 @@ impl Chain for SubxtChain {
 	}
 
 	fn with_signer(&self, signer: Signer) -> Self {
-		Self { signer, next_nonce: Arc::new(tokio::sync::Mutex::new(None)), ..self.clone() }
+		Self {
+			signer,
+			next_nonce: Arc::new(tokio::sync::Mutex::new(None)),
+			..self.clone()
+		}
 	}
 
 	async fn best_number(&self) -> Result<BlockNumber, ChainError> {
@@ -477,14 +547,23 @@ impl Chain for SubxtChain {
 	}
 
 	async fn finalized_number(&self) -> Result<BlockNumber, ChainError> {
-		let hash = self.legacy.chain_get_finalized_head().await.map_err(rpc_err)?;
+		let hash = self
+			.legacy
+			.chain_get_finalized_head()
+			.await
+			.map_err(rpc_err)?;
 		self.block_number_of(hash).await
 	}
 
 	async fn task(&self, task: TaskId) -> Result<Option<TaskView>, ChainError> {
 		let at = self.at_best().await?;
-		let entry = at.storage().entry(runtime::storage().federated_learning().tasks()).map_err(rpc_err)?;
-		let Some(v) = entry.try_fetch((task,)).await.map_err(rpc_err)? else { return Ok(None) };
+		let entry = at
+			.storage()
+			.entry(runtime::storage().federated_learning().tasks())
+			.map_err(rpc_err)?;
+		let Some(v) = entry.try_fetch((task,)).await.map_err(rpc_err)? else {
+			return Ok(None);
+		};
 		let t = v.decode().map_err(rpc_err)?;
 		Ok(Some(TaskView {
 			id: task,
@@ -501,18 +580,33 @@ impl Chain for SubxtChain {
 		}))
 	}
 
-	async fn round(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundView>, ChainError> {
+	async fn round(
+		&self,
+		task: TaskId,
+		round: RoundIndex,
+	) -> Result<Option<RoundView>, ChainError> {
 		let at = self.at_best().await?;
-		let entry = at.storage().entry(runtime::storage().federated_learning().rounds()).map_err(rpc_err)?;
-		let Some(v) = entry.try_fetch((task, round)).await.map_err(rpc_err)? else { return Ok(None) };
+		let entry = at
+			.storage()
+			.entry(runtime::storage().federated_learning().rounds())
+			.map_err(rpc_err)?;
+		let Some(v) = entry.try_fetch((task, round)).await.map_err(rpc_err)? else {
+			return Ok(None);
+		};
 		Ok(Some(round_from(task, round, v.decode().map_err(rpc_err)?)))
 	}
 
-	async fn round_detail(&self, task: TaskId, round: RoundIndex) -> Result<Option<RoundDetail>, ChainError> {
+	async fn round_detail(
+		&self,
+		task: TaskId,
+		round: RoundIndex,
+	) -> Result<Option<RoundDetail>, ChainError> {
 		let at = self.at_best().await?;
 		let st = runtime::storage().federated_learning();
 		let rounds = at.storage().entry(st.rounds()).map_err(rpc_err)?;
-		let Some(v) = rounds.try_fetch((task, round)).await.map_err(rpc_err)? else { return Ok(None) };
+		let Some(v) = rounds.try_fetch((task, round)).await.map_err(rpc_err)? else {
+			return Ok(None);
+		};
 		let header = round_from(task, round, v.decode().map_err(rpc_err)?);
 
 		let mut proposals = Vec::new();
@@ -522,7 +616,11 @@ impl Chain for SubxtChain {
 			let kv = kv.map_err(rpc_err)?;
 			let (_, _, digest) = kv.key().map_err(rpc_err)?.decode().map_err(rpc_err)?;
 			let p = kv.value().decode().map_err(rpc_err)?;
-			proposals.push(Proposal { digest: digest.0, result: result_from(p.result), votes: p.votes });
+			proposals.push(Proposal {
+				digest: digest.0,
+				result: result_from(p.result),
+				votes: p.votes,
+			});
 		}
 		let mut votes = Vec::new();
 		let entry = at.storage().entry(st.votes()).map_err(rpc_err)?;
@@ -538,14 +636,26 @@ impl Chain for SubxtChain {
 		while let Some(kv) = it.next().await {
 			let kv = kv.map_err(rpc_err)?;
 			let (_, _, who) = kv.key().map_err(rpc_err)?.decode().map_err(rpc_err)?;
-			metrics.push((AccountId(who.0), metrics_from(kv.value().decode().map_err(rpc_err)?)));
+			metrics.push((
+				AccountId(who.0),
+				metrics_from(kv.value().decode().map_err(rpc_err)?),
+			));
 		}
 		votes.sort();
 		metrics.sort_by_key(|(a, _)| *a);
-		Ok(Some(RoundDetail { header, proposals, votes, metrics }))
+		Ok(Some(RoundDetail {
+			header,
+			proposals,
+			votes,
+			metrics,
+		}))
 	}
 
-	async fn commitments(&self, task: TaskId, round: RoundIndex) -> Result<Vec<(AccountId, Commitment)>, ChainError> {
+	async fn commitments(
+		&self,
+		task: TaskId,
+		round: RoundIndex,
+	) -> Result<Vec<(AccountId, Commitment)>, ChainError> {
 		let at = self.at_best().await?;
 		let entry = at
 			.storage()
@@ -556,7 +666,10 @@ impl Chain for SubxtChain {
 		while let Some(kv) = it.next().await {
 			let kv = kv.map_err(rpc_err)?;
 			let (_, _, who) = kv.key().map_err(rpc_err)?.decode().map_err(rpc_err)?;
-			out.push((AccountId(who.0), commitment_from(kv.value().decode().map_err(rpc_err)?)));
+			out.push((
+				AccountId(who.0),
+				commitment_from(kv.value().decode().map_err(rpc_err)?),
+			));
 		}
 		out.sort_by_key(|(a, _)| *a);
 		Ok(out)
@@ -573,8 +686,12 @@ impl Chain for SubxtChain {
 			.storage()
 			.entry(runtime::storage().federated_learning().commitments())
 			.map_err(rpc_err)?;
-		let v = entry.try_fetch((task, round, AccountId32(who.0))).await.map_err(rpc_err)?;
-		v.map(|v| v.decode().map(commitment_from).map_err(rpc_err)).transpose()
+		let v = entry
+			.try_fetch((task, round, AccountId32(who.0)))
+			.await
+			.map_err(rpc_err)?;
+		v.map(|v| v.decode().map(commitment_from).map_err(rpc_err))
+			.transpose()
 	}
 
 	async fn committee(&self) -> Result<Vec<AccountId>, ChainError> {
@@ -583,7 +700,12 @@ impl Chain for SubxtChain {
 			.storage()
 			.entry(runtime::storage().federated_learning().committee())
 			.map_err(rpc_err)?;
-		let v = entry.fetch(()).await.map_err(rpc_err)?.decode().map_err(rpc_err)?;
+		let v = entry
+			.fetch(())
+			.await
+			.map_err(rpc_err)?
+			.decode()
+			.map_err(rpc_err)?;
 		Ok(v.0.into_iter().map(|a| AccountId(a.0)).collect())
 	}
 
@@ -593,20 +715,34 @@ impl Chain for SubxtChain {
 			.storage()
 			.entry(runtime::storage().federated_learning().clients())
 			.map_err(rpc_err)?;
-		Ok(entry.try_fetch((AccountId32(who.0),)).await.map_err(rpc_err)?.is_some())
+		Ok(entry
+			.try_fetch((AccountId32(who.0),))
+			.await
+			.map_err(rpc_err)?
+			.is_some())
 	}
 
 	async fn free_balance(&self, who: AccountId) -> Result<u128, ChainError> {
 		let at = self.at_best().await?;
-		let entry = at.storage().entry(runtime::storage().system().account()).map_err(rpc_err)?;
-		let info = entry.fetch((AccountId32(who.0),)).await.map_err(rpc_err)?.decode().map_err(rpc_err)?;
+		let entry = at
+			.storage()
+			.entry(runtime::storage().system().account())
+			.map_err(rpc_err)?;
+		let info = entry
+			.fetch((AccountId32(who.0),))
+			.await
+			.map_err(rpc_err)?
+			.decode()
+			.map_err(rpc_err)?;
 		Ok(info.data.free)
 	}
 
 	async fn create_task(&self, task: NewTask) -> Result<TaskId, ChainError> {
 		// The id is read before and confirmed after: ids are sequential and only this call
 		// allocates them, but other owners may race us, so look the task up by owner and hash.
-		let call = runtime::transactions().federated_learning().create_task(params_to(&task));
+		let call = runtime::transactions()
+			.federated_learning()
+			.create_task(params_to(&task));
 		self.submit(call).await?;
 		let at = self.at_best().await?;
 		let next = at
@@ -621,7 +757,7 @@ impl Chain for SubxtChain {
 		for id in (0..next).rev() {
 			if let Some(t) = self.task(id).await? {
 				if t.owner == self.account() && t.params == task {
-					return Ok(id)
+					return Ok(id);
 				}
 			}
 		}
@@ -629,14 +765,32 @@ impl Chain for SubxtChain {
 	}
 
 	async fn register_client(&self) -> Result<Included, ChainError> {
-		self.submit(runtime::transactions().federated_learning().register_client()).await
+		self.submit(
+			runtime::transactions()
+				.federated_learning()
+				.register_client(),
+		)
+		.await
 	}
 
-	async fn submit_update(&self, task: TaskId, round: RoundIndex, c: Commitment) -> Result<Included, ChainError> {
-		let commitment =
-			fl::UpdateCommitment { hash: H256(c.hash), len: c.len, samples: c.samples, codec: c.codec };
-		self.submit(runtime::transactions().federated_learning().submit_update(task, round, commitment))
-			.await
+	async fn submit_update(
+		&self,
+		task: TaskId,
+		round: RoundIndex,
+		c: Commitment,
+	) -> Result<Included, ChainError> {
+		let commitment = fl::UpdateCommitment {
+			hash: H256(c.hash),
+			len: c.len,
+			samples: c.samples,
+			codec: c.codec,
+		};
+		self.submit(
+			runtime::transactions()
+				.federated_learning()
+				.submit_update(task, round, commitment),
+		)
+		.await
 	}
 
 	async fn submit_aggregate(
@@ -651,37 +805,68 @@ impl Chain for SubxtChain {
 				result
 					.rejected
 					.iter()
-					.map(|(who, reason)| fl::Rejection { who: AccountId32(who.0), reason: reason_to(*reason) })
+					.map(|(who, reason)| fl::Rejection {
+						who: AccountId32(who.0),
+						reason: reason_to(*reason),
+					})
 					.collect(),
 			),
 		};
-		self.submit(runtime::transactions().federated_learning().submit_aggregate(task, round, result))
-			.await
+		self.submit(
+			runtime::transactions()
+				.federated_learning()
+				.submit_aggregate(task, round, result),
+		)
+		.await
 	}
 
-	async fn report_metrics(&self, task: TaskId, round: RoundIndex, m: Metrics) -> Result<Included, ChainError> {
-		let metrics =
-			fl::RoundMetrics { accuracy_ppm: m.accuracy_ppm, loss_micro: m.loss_micro, samples: m.samples };
-		self.submit(runtime::transactions().federated_learning().report_metrics(task, round, metrics))
-			.await
+	async fn report_metrics(
+		&self,
+		task: TaskId,
+		round: RoundIndex,
+		m: Metrics,
+	) -> Result<Included, ChainError> {
+		let metrics = fl::RoundMetrics {
+			accuracy_ppm: m.accuracy_ppm,
+			loss_micro: m.loss_micro,
+			samples: m.samples,
+		};
+		self.submit(
+			runtime::transactions()
+				.federated_learning()
+				.report_metrics(task, round, metrics),
+		)
+		.await
 	}
 
 	async fn transfer(&self, to: AccountId, amount: u128) -> Result<Included, ChainError> {
 		let dest = subxt::utils::MultiAddress::Id(AccountId32(to.0));
-		self.submit(runtime::transactions().balances().transfer_keep_alive(dest, amount)).await
+		self.submit(
+			runtime::transactions()
+				.balances()
+				.transfer_keep_alive(dest, amount),
+		)
+		.await
 	}
 
 	async fn sudo_set_committee(&self, members: Vec<AccountId>) -> Result<Included, ChainError> {
-		use runtime::runtime_types::{flare_runtime::RuntimeCall, pallet_federated_learning::pallet::Call};
+		use runtime::runtime_types::{
+			flare_runtime::RuntimeCall, pallet_federated_learning::pallet::Call,
+		};
 		let call = RuntimeCall::FederatedLearning(Call::set_committee {
 			members: BoundedVec(members.into_iter().map(|a| AccountId32(a.0)).collect()),
 		});
-		let (included, events) = self.submit_events(runtime::transactions().sudo().sudo(call)).await?;
+		let (included, events) = self
+			.submit_events(runtime::transactions().sudo().sudo(call))
+			.await?;
 		// Sudo succeeds as a transaction even when the inner call fails; its event says how it went.
 		match events.find_first::<runtime::sudo::events::Sudid>() {
 			Some(Ok(ev)) => match ev.sudo_result {
 				Ok(()) => Ok(included),
-				Err(e) => Err(ChainError::Rejected { pallet: "Sudo".into(), error: format!("{e:?}") }),
+				Err(e) => Err(ChainError::Rejected {
+					pallet: "Sudo".into(),
+					error: format!("{e:?}"),
+				}),
 			},
 			Some(Err(e)) => Err(rpc_err(e)),
 			None => Err(ChainError::Rpc("no Sudid event after a sudo call".into())),

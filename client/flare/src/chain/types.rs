@@ -224,8 +224,11 @@ impl RoundDetail {
 	/// The proposal the round was finalized with, if any.
 	pub fn winner(&self) -> Option<&Proposal> {
 		match self.header.phase {
-			Phase::Finalized { model } =>
-				self.proposals.iter().filter(|p| p.result.model == model).max_by_key(|p| p.votes),
+			Phase::Finalized { model } => self
+				.proposals
+				.iter()
+				.filter(|p| p.result.model == model)
+				.max_by_key(|p| p.votes),
 			_ => None,
 		}
 	}
@@ -233,7 +236,12 @@ impl RoundDetail {
 	/// Committee members who voted for something other than the winning result.
 	pub fn dissenters(&self) -> Vec<AccountId> {
 		match self.winner() {
-			Some(w) => self.votes.iter().filter(|(_, d)| *d != w.digest).map(|(a, _)| *a).collect(),
+			Some(w) => self
+				.votes
+				.iter()
+				.filter(|(_, d)| *d != w.digest)
+				.map(|(a, _)| *a)
+				.collect(),
 			None => Vec::new(),
 		}
 	}
@@ -241,7 +249,7 @@ impl RoundDetail {
 	/// Mean accuracy and loss over the reported metrics.
 	pub fn mean_metrics(&self) -> Option<(f64, f64)> {
 		if self.metrics.is_empty() {
-			return None
+			return None;
 		}
 		let n = self.metrics.len() as f64;
 		let acc = self.metrics.iter().map(|(_, m)| m.accuracy()).sum::<f64>() / n;

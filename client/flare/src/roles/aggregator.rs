@@ -9,7 +9,9 @@
 
 use super::{blocking, emit, fetch_model, Ctx, Progress, RoleError, TaskEnv, POLL};
 use crate::{
-	chain::{AccountId, AggregateResult, BlobRef, Chain, Metrics, Phase, RoundIndex, TaskId, TaskStatus},
+	chain::{
+		AccountId, AggregateResult, BlobRef, Chain, Metrics, Phase, RoundIndex, TaskId, TaskStatus,
+	},
 	store::StoreError,
 };
 use flare_ml::{aggregate::aggregate, check_update, decode_update, Dataset, RejectReason, Update};
@@ -74,7 +76,15 @@ pub async fn compute_round<C: Chain>(
 		let mut accepted = Vec::new();
 		let mut rejected: Vec<(AccountId, RejectReason)> = Vec::new();
 		for (who, c) in commitments {
-			match verify(store.as_ref(), &manifest, c.hash, c.len, max_len, codec, max_norm) {
+			match verify(
+				store.as_ref(),
+				&manifest,
+				c.hash,
+				c.len,
+				max_len,
+				codec,
+				max_norm,
+			) {
 				Ok(delta) => accepted.push(Update::new(c.hash, c.samples, delta)),
 				Err(reason) => rejected.push((who, reason)),
 			}
@@ -88,7 +98,11 @@ pub async fn compute_round<C: Chain>(
 	}
 	// The owner's `min_updates` applies to valid updates too: rejections must not let a round
 	// finalize on fewer contributions than the task asked for (or than the rule needs).
-	let need = env.rule.min_updates().max(env.view.params.min_updates as usize).max(1);
+	let need = env
+		.rule
+		.min_updates()
+		.max(env.view.params.min_updates as usize)
+		.max(1);
 	if accepted.len() < need {
 		tracing::warn!(
 			task = env.view.id,
@@ -97,7 +111,7 @@ pub async fn compute_round<C: Chain>(
 			need,
 			"too few valid updates to aggregate; abstaining"
 		);
-		return Ok(None)
+		return Ok(None);
 	}
 	let rule = env.rule.clone();
 	let started = Instant::now();
@@ -110,7 +124,13 @@ pub async fn compute_round<C: Chain>(
 	let aggregate_secs = started.elapsed().as_secs_f64();
 	let hash = ctx.store.put(&new_model)?;
 	Ok(Some(RoundResult {
-		result: AggregateResult { model: BlobRef { hash, len: new_model.len() as u64 }, rejected },
+		result: AggregateResult {
+			model: BlobRef {
+				hash,
+				len: new_model.len() as u64,
+			},
+			rejected,
+		},
 		fetch_secs,
 		aggregate_secs,
 	}))
@@ -134,11 +154,12 @@ fn verify(
 		Err(_) => return Err(RejectReason::Unavailable),
 	};
 	if bytes.len() as u64 != len {
-		return Err(RejectReason::BadHash)
+		return Err(RejectReason::BadHash);
 	}
-	let (id, delta) = decode_update(&bytes, manifest, max_len as usize).map_err(|e| e.reject_reason())?;
+	let (id, delta) =
+		decode_update(&bytes, manifest, max_len as usize).map_err(|e| e.reject_reason())?;
 	if id.as_u8() != codec {
-		return Err(RejectReason::Undecodable)
+		return Err(RejectReason::Undecodable);
 	}
 	let delta = delta.into_values();
 	check_update(&delta, manifest.len(), max_norm)?;
@@ -170,10 +191,15 @@ pub async fn evaluate(
 
 /// Run the aggregator until the task is completed or closed (and every finalized round has its
 /// metrics).
-pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: AggregatorConfig) -> Result<AggregatorReport, RoleError> {
+pub async fn run<C: Chain>(
+	ctx: Ctx<C>,
+	cfg: AggregatorConfig,
+) -> Result<AggregatorReport, RoleError> {
 	let me = ctx.chain.account();
 	if !ctx.chain.committee().await?.contains(&me) {
-		return Err(RoleError::NotAggregator { who: me.to_string() })
+		return Err(RoleError::NotAggregator {
+			who: me.to_string(),
+		});
 	}
 	let env = TaskEnv::load(&ctx.chain, ctx.store.as_ref(), cfg.task).await?;
 	let mut report = AggregatorReport::default();
@@ -184,23 +210,27 @@ pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: AggregatorConfig) -> Result<Aggrega
 	let mut metrics_scan_from: RoundIndex = 0;
 
 	loop {
-		let Some(task) = ctx.chain.task(cfg.task).await? else { break };
+		let Some(task) = ctx.chain.task(cfg.task).await? else {
+			break;
+		};
 
 		// Report metrics for every finalized round not reported yet, oldest first.
 		for round in metrics_scan_from..=task.round {
 			if reported.contains(&round) {
-				continue
+				continue;
 			}
-			let Some(detail) = ctx.chain.round_detail(cfg.task, round).await? else { continue };
+			let Some(detail) = ctx.chain.round_detail(cfg.task, round).await? else {
+				continue;
+			};
 			let Phase::Finalized { model } = detail.header.phase else {
 				if detail.header.phase.is_over() {
 					reported.insert(round); // failed: nothing to evaluate
 				}
-				continue
+				continue;
 			};
 			if detail.metrics.iter().any(|(who, _)| *who == me) {
 				reported.insert(round);
-				continue
+				continue;
 			}
 			let metrics = evaluate(ctx.store.as_ref(), &env, model, cfg.eval.clone()).await?;
 			match ctx.chain.report_metrics(cfg.task, round, metrics).await {
@@ -222,8 +252,8 @@ pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: AggregatorConfig) -> Result<Aggrega
 							loss: metrics.loss(),
 						},
 					);
-				},
-				Err(e) if e.is_rejection("MetricsAlreadyReported") => {},
+				}
+				Err(e) if e.is_rejection("MetricsAlreadyReported") => {}
 				Err(e) => return Err(e.into()),
 			}
 			reported.insert(round);
@@ -235,31 +265,37 @@ pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: AggregatorConfig) -> Result<Aggrega
 		if task.status != TaskStatus::Active {
 			let last_done = reported.contains(&task.round);
 			if last_done {
-				break
+				break;
 			}
 			tokio::time::sleep(POLL).await;
-			continue
+			continue;
 		}
 
 		let round = task.round;
 		let header = ctx.chain.round(cfg.task, round).await?;
-		let aggregating = matches!(header.as_ref().map(|h| &h.phase), Some(Phase::Aggregating { .. }));
+		let aggregating = matches!(
+			header.as_ref().map(|h| &h.phase),
+			Some(Phase::Aggregating { .. })
+		);
 		if !aggregating || voted.contains(&round) || skipped.contains(&round) {
 			tokio::time::sleep(POLL).await;
-			continue
+			continue;
 		}
 		let header = header.expect("checked above: the round is aggregating; qed");
 		let detail = ctx.chain.round_detail(cfg.task, round).await?;
 		if detail.is_some_and(|d| d.votes.iter().any(|(who, _)| *who == me)) {
 			voted.insert(round);
-			continue
+			continue;
 		}
 
 		let outcome = match cfg.fault {
 			AggregatorFault::None => compute_round(&ctx, &env, round, header.base_model).await?,
 			AggregatorFault::Dishonest => Some(RoundResult {
 				result: AggregateResult {
-					model: BlobRef { hash: [0xBA; 32], len: header.base_model.len },
+					model: BlobRef {
+						hash: [0xBA; 32],
+						len: header.base_model.len,
+					},
 					rejected: Vec::new(),
 				},
 				fetch_secs: 0.0,
@@ -269,9 +305,13 @@ pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: AggregatorConfig) -> Result<Aggrega
 		let Some(outcome) = outcome else {
 			skipped.insert(round);
 			report.skipped.push(round);
-			continue
+			continue;
 		};
-		match ctx.chain.submit_aggregate(cfg.task, round, &outcome.result).await {
+		match ctx
+			.chain
+			.submit_aggregate(cfg.task, round, &outcome.result)
+			.await
+		{
 			Ok(inc) => {
 				tracing::info!(
 					aggregator = cfg.index,
@@ -292,11 +332,15 @@ pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: AggregatorConfig) -> Result<Aggrega
 						aggregate_secs: outcome.aggregate_secs,
 					},
 				);
-			},
-			Err(e) if e.is_rejection("AlreadyVoted") => {},
+			}
+			Err(e) if e.is_rejection("AlreadyVoted") => {}
 			Err(e) if e.is_rejection("RoundNotAggregating") => {
-				tracing::info!(aggregator = cfg.index, round, "round finalized before our vote arrived");
-			},
+				tracing::info!(
+					aggregator = cfg.index,
+					round,
+					"round finalized before our vote arrived"
+				);
+			}
 			Err(e) => return Err(e.into()),
 		}
 		voted.insert(round);

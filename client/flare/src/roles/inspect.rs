@@ -10,7 +10,10 @@ use std::{fmt::Write, sync::Arc};
 
 /// Every round of a task, oldest first.
 pub async fn history<C: Chain>(chain: &C, task: TaskId) -> Result<Vec<RoundDetail>, RoleError> {
-	let view = chain.task(task).await?.ok_or(crate::chain::ChainError::UnknownTask(task))?;
+	let view = chain
+		.task(task)
+		.await?
+		.ok_or(crate::chain::ChainError::UnknownTask(task))?;
 	let mut out = Vec::new();
 	for r in 0..=view.round {
 		if let Some(d) = chain.round_detail(task, r).await? {
@@ -26,13 +29,24 @@ pub fn history_table(rounds: &[RoundDetail]) -> String {
 	let _ = writeln!(
 		s,
 		"{:>5}  {:<11} {:>7} {:>7} {:>9} {:>6} {:>9} {:>8}  {:<18} {}",
-		"round", "state", "started", "ended", "accepted", "rej.", "votes", "acc.%", "model", "dissenters"
+		"round",
+		"state",
+		"started",
+		"ended",
+		"accepted",
+		"rej.",
+		"votes",
+		"acc.%",
+		"model",
+		"dissenters"
 	);
 	for d in rounds {
 		let h = &d.header;
 		let rejected = d.winner().map_or(0, |w| w.result.rejected.len());
 		let accepted = h.commitments as usize - rejected.min(h.commitments as usize);
-		let acc = d.mean_metrics().map_or("-".to_string(), |(a, _)| format!("{:.2}", a * 100.0));
+		let acc = d
+			.mean_metrics()
+			.map_or("-".to_string(), |(a, _)| format!("{:.2}", a * 100.0));
 		let model = match &h.phase {
 			Phase::Finalized { model } => format!("0x{}…", hex::encode(&model.hash[..6])),
 			Phase::Failed { reason } => reason.clone(),
@@ -76,7 +90,7 @@ pub async fn model_get<C: Chain>(
 					"round {r} of task {task} has no finalized model (state: {})",
 					other.map_or("missing", |p| p.name())
 				)))
-			},
+			}
 		},
 	};
 	let bytes = store.get(&blob.hash, blob.len)?;

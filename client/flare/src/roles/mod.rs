@@ -27,8 +27,14 @@ pub enum RoleError {
 	#[error("model blob {blob} is not a valid model: {source}")]
 	BadModel { blob: BlobRef, source: ParamsError },
 	/// The descriptor names a different codec than the chain.
-	#[error("task {task}: descriptor codec {descriptor} differs from the on-chain codec id {chain}")]
-	CodecMismatch { task: TaskId, descriptor: String, chain: u8 },
+	#[error(
+		"task {task}: descriptor codec {descriptor} differs from the on-chain codec id {chain}"
+	)]
+	CodecMismatch {
+		task: TaskId,
+		descriptor: String,
+		chain: u8,
+	},
 	/// The signer is not on the aggregator committee.
 	#[error("{who} is not a member of the aggregator committee; ask the chain's admin to add it")]
 	NotAggregator { who: String },
@@ -44,11 +50,28 @@ pub enum RoleError {
 #[derive(Debug, Clone)]
 pub enum Progress {
 	/// A trainer committed an update.
-	Committed { trainer: usize, round: u32, bytes: u64, samples: u64, train_secs: f64 },
+	Committed {
+		trainer: usize,
+		round: u32,
+		bytes: u64,
+		samples: u64,
+		train_secs: f64,
+	},
 	/// An aggregator voted.
-	Voted { aggregator: usize, round: u32, rejected: usize, fetch_secs: f64, aggregate_secs: f64 },
+	Voted {
+		aggregator: usize,
+		round: u32,
+		rejected: usize,
+		fetch_secs: f64,
+		aggregate_secs: f64,
+	},
 	/// An aggregator reported metrics.
-	Reported { aggregator: usize, round: u32, accuracy: f64, loss: f64 },
+	Reported {
+		aggregator: usize,
+		round: u32,
+		accuracy: f64,
+		loss: f64,
+	},
 }
 
 /// Where progress goes (nowhere for standalone commands).
@@ -73,8 +96,15 @@ pub struct TaskEnv {
 
 impl TaskEnv {
 	/// Read the task and its descriptor (verified against the on-chain hash).
-	pub async fn load<C: Chain>(chain: &C, store: &dyn BlobStore, task: TaskId) -> Result<Self, RoleError> {
-		let view = chain.task(task).await?.ok_or(ChainError::UnknownTask(task))?;
+	pub async fn load<C: Chain>(
+		chain: &C,
+		store: &dyn BlobStore,
+		task: TaskId,
+	) -> Result<Self, RoleError> {
+		let view = chain
+			.task(task)
+			.await?
+			.ok_or(ChainError::UnknownTask(task))?;
 		let bytes = store.get(&view.params.descriptor, 1 << 20)?;
 		let descriptor = TaskDescriptor::from_bytes(&bytes)?;
 		let model = descriptor.model_spec()?;
@@ -84,7 +114,7 @@ impl TaskEnv {
 				task,
 				descriptor: descriptor.codec.clone(),
 				chain: view.params.codec,
-			})
+			});
 		}
 		Ok(Self {
 			manifest: model.manifest(),
@@ -98,13 +128,20 @@ impl TaskEnv {
 }
 
 /// Fetch a model blob, verify its hash and length, and decode it strictly.
-pub fn fetch_model(store: &dyn BlobStore, blob: BlobRef, manifest: &Manifest) -> Result<Params, RoleError> {
+pub fn fetch_model(
+	store: &dyn BlobStore,
+	blob: BlobRef,
+	manifest: &Manifest,
+) -> Result<Params, RoleError> {
 	let bytes = store.get(&blob.hash, blob.len)?;
 	if bytes.len() as u64 != blob.len {
 		return Err(RoleError::BadModel {
 			blob,
-			source: ParamsError::TooLarge { max: blob.len as usize, got: bytes.len() },
-		})
+			source: ParamsError::TooLarge {
+				max: blob.len as usize,
+				got: bytes.len(),
+			},
+		});
 	}
 	Params::decode(&bytes, Some(manifest)).map_err(|source| RoleError::BadModel { blob, source })
 }
@@ -124,5 +161,7 @@ pub struct Ctx<C: Chain> {
 pub(crate) async fn blocking<T: Send + 'static>(
 	f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, RoleError> {
-	tokio::task::spawn_blocking(f).await.map_err(|e| RoleError::Worker(e.to_string()))
+	tokio::task::spawn_blocking(f)
+		.await
+		.map_err(|e| RoleError::Worker(e.to_string()))
 }

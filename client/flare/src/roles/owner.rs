@@ -10,13 +10,19 @@ use crate::{
 
 /// The on-chain parameters for a task file, after storing its initial model and descriptor.
 pub fn prepare(store: &dyn BlobStore, task: &ValidTask) -> Result<NewTask, RoleError> {
-	let model = task.model.build(task.file.seed).map_err(|e| RoleError::Learning(e.to_string()))?;
+	let model = task
+		.model
+		.build(task.file.seed)
+		.map_err(|e| RoleError::Learning(e.to_string()))?;
 	let initial = model.params().encode();
 	let initial_hash = store.put(&initial)?;
 	let descriptor = store.put(&TaskDescriptor::of(task).to_bytes())?;
 	Ok(NewTask {
 		descriptor,
-		initial_model: BlobRef { hash: initial_hash, len: initial.len() as u64 },
+		initial_model: BlobRef {
+			hash: initial_hash,
+			len: initial.len() as u64,
+		},
 		rule: ChainRule::from_ml(&task.rule),
 		codec: task.codec.id.as_u8(),
 		min_updates: task.file.min_updates,
@@ -30,7 +36,11 @@ pub fn prepare(store: &dyn BlobStore, task: &ValidTask) -> Result<NewTask, RoleE
 }
 
 /// Create the task on chain; returns its id.
-pub async fn create<C: Chain>(chain: &C, store: &dyn BlobStore, task: &ValidTask) -> Result<TaskId, RoleError> {
+pub async fn create<C: Chain>(
+	chain: &C,
+	store: &dyn BlobStore,
+	task: &ValidTask,
+) -> Result<TaskId, RoleError> {
 	let params = prepare(store, task)?;
 	let id = chain.create_task(params).await?;
 	tracing::info!(task = id, model = %task.model.descriptor(), rule = %task.rule, codec = %task.codec.id, "created task");

@@ -50,34 +50,52 @@ pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: TrainerConfig) -> Result<TrainerRep
 	if !ctx.chain.is_registered(me).await? {
 		match ctx.chain.register_client().await {
 			Ok(_) => tracing::info!(trainer = cfg.index, %me, "registered as a client"),
-			Err(e) if e.is_rejection("AlreadyRegistered") => {},
+			Err(e) if e.is_rejection("AlreadyRegistered") => {}
 			Err(e) => return Err(e.into()),
 		}
 	}
 	let mut encoder = Encoder::new(env.codec).map_err(|e| RoleError::Learning(e.to_string()))?;
-	let mut model = Some(env.model.build(cfg.seed).map_err(|e| RoleError::Learning(e.to_string()))?);
+	let mut model = Some(
+		env.model
+			.build(cfg.seed)
+			.map_err(|e| RoleError::Learning(e.to_string()))?,
+	);
 	let mut report = TrainerReport::default();
 	let mut done: Option<RoundIndex> = None;
 
 	loop {
-		let Some(task) = ctx.chain.task(cfg.task).await? else { break };
+		let Some(task) = ctx.chain.task(cfg.task).await? else {
+			break;
+		};
 		if task.status != TaskStatus::Active {
 			tracing::info!(trainer = cfg.index, task = cfg.task, status = ?task.status, "task ended");
-			break
+			break;
 		}
 		let round = task.round;
 		let header = ctx.chain.round(cfg.task, round).await?;
-		let training = matches!(header.as_ref().map(|h| &h.phase), Some(Phase::Training { .. }));
+		let training = matches!(
+			header.as_ref().map(|h| &h.phase),
+			Some(Phase::Training { .. })
+		);
 		if !training || done == Some(round) {
 			tokio::time::sleep(POLL).await;
-			continue
+			continue;
 		}
 		let header = header.expect("checked above: the round is in training; qed");
 		done = Some(round);
-		if ctx.chain.commitment_of(cfg.task, round, me).await?.is_some() {
-			tracing::info!(trainer = cfg.index, round, "already committed in this round (restart)");
+		if ctx
+			.chain
+			.commitment_of(cfg.task, round, me)
+			.await?
+			.is_some()
+		{
+			tracing::info!(
+				trainer = cfg.index,
+				round,
+				"already committed in this round (restart)"
+			);
 			report.already_committed.push(round);
-			continue
+			continue;
 		}
 
 		let base = fetch_model(ctx.store.as_ref(), header.base_model, &env.manifest)?;
@@ -86,16 +104,22 @@ pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: TrainerConfig) -> Result<TrainerRep
 			cfg.seed ^ (u64::from(round) << 32) ^ (cfg.index as u64).wrapping_mul(0x9E37_79B9),
 		);
 		let data = cfg.data.clone();
-		let mut m = model.take().expect("the model is put back after every round; qed");
+		let mut m = model
+			.take()
+			.expect("the model is put back after every round; qed");
 		let (m, trained) = blocking(move || {
 			let out = model::local_update(m.as_mut(), &base, &data, &train_cfg);
 			(m, out.map(|(delta, report)| (base, delta, report)))
 		})
 		.await?;
 		model = Some(m);
-		let (base, delta, train_report) = trained.map_err(|e| RoleError::Learning(e.to_string()))?;
-		let delta = Params::new(base.manifest().clone(), delta).map_err(|e| RoleError::Learning(e.to_string()))?;
-		let blob = encoder.encode(&delta).map_err(|e| RoleError::Learning(e.to_string()))?;
+		let (base, delta, train_report) =
+			trained.map_err(|e| RoleError::Learning(e.to_string()))?;
+		let delta = Params::new(base.manifest().clone(), delta)
+			.map_err(|e| RoleError::Learning(e.to_string()))?;
+		let blob = encoder
+			.encode(&delta)
+			.map_err(|e| RoleError::Learning(e.to_string()))?;
 		let train_secs = started.elapsed().as_secs_f64();
 
 		let (hash, published) = match cfg.fault {
@@ -109,11 +133,11 @@ pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: TrainerConfig) -> Result<TrainerRep
 				}
 				ctx.store.put_as(&hash, &other)?;
 				(hash, blob)
-			},
+			}
 			TrainerFault::NanWeights => {
 				let nan = nan_update(&env, &delta)?;
 				(ctx.store.put(&nan)?, nan)
-			},
+			}
 		};
 		let commitment = Commitment {
 			hash,
@@ -142,12 +166,16 @@ pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: TrainerConfig) -> Result<TrainerRep
 						train_secs,
 					},
 				);
-			},
+			}
 			Err(e) if e.is_rejection("AlreadyCommitted") => report.already_committed.push(round),
 			Err(e) if e.is_rejection("RoundNotInTraining") || e.is_rejection("WrongRound") => {
-				tracing::warn!(trainer = cfg.index, round, "training closed before the update got in");
+				tracing::warn!(
+					trainer = cfg.index,
+					round,
+					"training closed before the update got in"
+				);
 				report.missed.push(round);
-			},
+			}
 			Err(e) => return Err(e.into()),
 		}
 	}
@@ -162,7 +190,9 @@ fn nan_update(env: &TaskEnv, delta: &Params) -> Result<Vec<u8>, RoleError> {
 	for v in values.iter_mut().step_by(2) {
 		*v = f32::NAN;
 	}
-	let poisoned = Params::new(delta.manifest().clone(), values).map_err(|e| RoleError::Learning(e.to_string()))?;
+	let poisoned = Params::new(delta.manifest().clone(), values)
+		.map_err(|e| RoleError::Learning(e.to_string()))?;
 	let mut enc = Encoder::new(env.codec).map_err(|e| RoleError::Learning(e.to_string()))?;
-	enc.encode_unchecked(&poisoned).map_err(|e| RoleError::Learning(e.to_string()))
+	enc.encode_unchecked(&poisoned)
+		.map_err(|e| RoleError::Learning(e.to_string()))
 }

@@ -4,20 +4,20 @@
 
 use crate::{mock::*, *};
 use codec::Decode;
-use polkadot_sdk::{
-	frame_support::{dispatch::RawOrigin, traits::UnfilteredDispatchable, BoundedVec},
-	sp_core::H256,
-};
-use polkadot_sdk::frame_support::traits::GetCallMetadata;
+use frame_support::traits::GetCallMetadata;
+use frame_support::{dispatch::RawOrigin, traits::UnfilteredDispatchable, BoundedVec};
 use rand::{seq::SliceRandom, Rng, SeedableRng};
-use std::collections::BTreeMap;
 use rand_chacha::ChaCha8Rng;
+use sp_core::H256;
+use std::collections::BTreeMap;
 
 const SEQUENCES: u64 = 10_000;
 const STEPS: usize = 24;
 
 /// Accounts the fuzzer picks from: owners, clients, committee, an outsider, a pauper.
-const ACCOUNTS: [AccountId; 8] = [OWNER, 2, CLIENTS[0], CLIENTS[1], CLIENTS[2], AGG[0], AGG[1], 103];
+const ACCOUNTS: [AccountId; 8] = [
+	OWNER, 2, CLIENTS[0], CLIENTS[1], CLIENTS[2], AGG[0], AGG[1], 103,
+];
 
 fn account(rng: &mut ChaCha8Rng) -> AccountId {
 	match rng.gen_range(0..20) {
@@ -47,9 +47,14 @@ fn task_params(rng: &mut ChaCha8Rng) -> TaskParamsOf<Test> {
 	p.rule = match rng.gen_range(0..5) {
 		0 => AggregationRule::FedAvg,
 		1 => AggregationRule::Median,
-		2 => AggregationRule::TrimmedMean { trim: small(rng, 1) },
+		2 => AggregationRule::TrimmedMean {
+			trim: small(rng, 1),
+		},
 		3 => AggregationRule::Krum { f: small(rng, 1) },
-		_ => AggregationRule::MultiKrum { f: small(rng, 1), m: small(rng, 3) },
+		_ => AggregationRule::MultiKrum {
+			f: small(rng, 1),
+			m: small(rng, 3),
+		},
 	};
 	// Now and then, garbage in one field.
 	match rng.gen_range(0..12) {
@@ -61,7 +66,7 @@ fn task_params(rng: &mut ChaCha8Rng) -> TaskParamsOf<Test> {
 		5 => p.initial_model.len = rng.gen(),
 		6 => p.max_update_len = rng.gen(),
 		7 => p.codec = rng.gen(),
-		_ => {},
+		_ => {}
 	}
 	p
 }
@@ -80,7 +85,12 @@ fn round_of(rng: &mut ChaCha8Rng, task: TaskId) -> RoundIndex {
 fn finalized_round(rng: &mut ChaCha8Rng, task: TaskId) -> RoundIndex {
 	(0..=Tasks::<Test>::get(task).map_or(0, |t| t.round))
 		.rev()
-		.find(|r| matches!(Rounds::<Test>::get(task, r).map(|h| h.state), Some(RoundState::Finalized { .. })))
+		.find(|r| {
+			matches!(
+				Rounds::<Test>::get(task, r).map(|h| h.state),
+				Some(RoundState::Finalized { .. })
+			)
+		})
 		.unwrap_or_else(|| round_of(rng, task))
 }
 
@@ -95,24 +105,41 @@ fn task_of(rng: &mut ChaCha8Rng) -> TaskId {
 	}
 }
 
-fn aggregate_result(rng: &mut ChaCha8Rng, task: TaskId, round: RoundIndex) -> AggregateResultOf<Test> {
+fn aggregate_result(
+	rng: &mut ChaCha8Rng,
+	task: TaskId,
+	round: RoundIndex,
+) -> AggregateResultOf<Test> {
 	// Mostly one of two candidate results, so members agree often enough to reach quorum.
 	let mut rejected: Vec<_> = if rng.gen_bool(0.2) {
 		Commitments::<Test>::iter_prefix((task, round))
 			.map(|(who, _)| who)
 			.filter(|_| rng.gen_bool(0.5))
-			.map(|who| Rejection { who, reason: RejectReason::BadHash })
+			.map(|who| Rejection {
+				who,
+				reason: RejectReason::BadHash,
+			})
 			.collect()
 	} else {
 		Vec::new()
 	};
 	rejected.sort_by_key(|r| r.who);
 	if rng.gen_bool(0.05) {
-		rejected.push(Rejection { who: account(rng), reason: RejectReason::NormBound });
+		rejected.push(Rejection {
+			who: account(rng),
+			reason: RejectReason::NormBound,
+		});
 	}
-	let len = if rng.gen_bool(0.9) { 1_000 } else { small(rng, 2_000) as u64 };
+	let len = if rng.gen_bool(0.9) {
+		1_000
+	} else {
+		small(rng, 2_000) as u64
+	};
 	AggregateResult {
-		model: ModelCommitment { hash: H256::repeat_byte(if rng.gen_bool(0.8) { 1 } else { 2 }), len },
+		model: ModelCommitment {
+			hash: H256::repeat_byte(if rng.gen_bool(0.8) { 1 } else { 2 }),
+			len,
+		},
 		rejected: BoundedVec::truncate_from(rejected),
 	}
 }
@@ -122,7 +149,12 @@ fn aggregate_result(rng: &mut ChaCha8Rng, task: TaskId, round: RoundIndex) -> Ag
 fn random_call(rng: &mut ChaCha8Rng) -> Option<(RuntimeCall, RuntimeOrigin)> {
 	let task = task_of(rng);
 	let (call, typical) = match rng.gen_range(0..100) {
-		0..=7 => (Call::create_task { params: task_params(rng) }, OWNER),
+		0..=7 => (
+			Call::create_task {
+				params: task_params(rng),
+			},
+			OWNER,
+		),
 		8..=9 => (Call::close_task { task }, OWNER),
 		10..=17 => (Call::register_client {}, CLIENTS[rng.gen_range(0..4)]),
 		18..=20 => (Call::deregister_client {}, CLIENTS[rng.gen_range(0..4)]),
@@ -133,15 +165,29 @@ fn random_call(rng: &mut ChaCha8Rng) -> Option<(RuntimeCall, RuntimeOrigin)> {
 				0 => c.len = rng.gen(),
 				1 => c.samples = 0,
 				2 => c.codec = rng.gen(),
-				_ => {},
+				_ => {}
 			}
-			(Call::submit_update { task, round, commitment: c }, CLIENTS[rng.gen_range(0..4)])
-		},
+			(
+				Call::submit_update {
+					task,
+					round,
+					commitment: c,
+				},
+				CLIENTS[rng.gen_range(0..4)],
+			)
+		}
 		51..=76 => {
 			let round = round_of(rng, task);
 			let result = aggregate_result(rng, task, round);
-			(Call::submit_aggregate { task, round, result }, AGG[rng.gen_range(0..3)])
-		},
+			(
+				Call::submit_aggregate {
+					task,
+					round,
+					result,
+				},
+				AGG[rng.gen_range(0..3)],
+			)
+		}
 		77..=84 => {
 			let metrics = RoundMetrics {
 				accuracy_ppm: small(rng, 1_000_000),
@@ -149,33 +195,53 @@ fn random_call(rng: &mut ChaCha8Rng) -> Option<(RuntimeCall, RuntimeOrigin)> {
 				samples: rng.gen(),
 			};
 			let round = finalized_round(rng, task);
-			(Call::report_metrics { task, round, metrics }, AGG[rng.gen_range(0..3)])
-		},
+			(
+				Call::report_metrics {
+					task,
+					round,
+					metrics,
+				},
+				AGG[rng.gen_range(0..3)],
+			)
+		}
 		85..=86 => {
 			// Mostly a reshuffle of the known members (plus 103), sometimes anyone.
 			let n = rng.gen_range(0..=MAX_COMMITTEE as usize);
 			let pool = [AGG[0], AGG[1], AGG[2], 103];
 			let members = (0..n)
-				.map(|_| if rng.gen_bool(0.9) { *pool.choose(rng).expect("non-empty; qed") } else { account(rng) })
+				.map(|_| {
+					if rng.gen_bool(0.9) {
+						*pool.choose(rng).expect("non-empty; qed")
+					} else {
+						account(rng)
+					}
+				})
 				.collect::<Vec<_>>();
-			let origin =
-				if rng.gen_bool(0.5) { RawOrigin::Root.into() } else { origin(rng) };
+			let origin = if rng.gen_bool(0.5) {
+				RawOrigin::Root.into()
+			} else {
+				origin(rng)
+			};
 			return Some((
 				RuntimeCall::FederatedLearning(Call::set_committee {
 					members: BoundedVec::truncate_from(members),
 				}),
 				origin,
-			))
-		},
+			));
+		}
 		_ => {
 			// Raw garbage: random bytes behind this pallet's index, decoded as a runtime call.
 			let mut bytes = vec![2u8];
 			bytes.extend((0..rng.gen_range(0..80)).map(|_| rng.gen::<u8>()));
 			let call = RuntimeCall::decode(&mut &bytes[..]).ok()?;
-			return Some((call, origin(rng)))
-		},
+			return Some((call, origin(rng)));
+		}
 	};
-	let origin = if rng.gen_bool(0.8) { RuntimeOrigin::signed(typical) } else { origin(rng) };
+	let origin = if rng.gen_bool(0.8) {
+		RuntimeOrigin::signed(typical)
+	} else {
+		origin(rng)
+	};
 	Some((RuntimeCall::FederatedLearning(call), origin))
 }
 
@@ -183,7 +249,7 @@ fn random_call(rng: &mut ChaCha8Rng) -> Option<(RuntimeCall, RuntimeOrigin)> {
 /// the deep states (aggregation, finalization, pruning) and not only the validation errors.
 fn setup(rng: &mut ChaCha8Rng) {
 	if rng.gen_bool(0.2) {
-		return
+		return;
 	}
 	for c in &CLIENTS[..4] {
 		let _ = FederatedLearning::register_client(RuntimeOrigin::signed(*c));
@@ -199,7 +265,11 @@ fn setup(rng: &mut ChaCha8Rng) {
 
 /// Usually one block (so short phases are not skipped), sometimes several.
 fn blocks(rng: &mut ChaCha8Rng) -> u64 {
-	if rng.gen_bool(0.7) { 1 } else { rng.gen_range(2..=6) }
+	if rng.gen_bool(0.7) {
+		1
+	} else {
+		rng.gen_range(2..=6)
+	}
 }
 
 fn origin(rng: &mut ChaCha8Rng) -> RuntimeOrigin {
