@@ -10,7 +10,7 @@ zn_npm_deps() {
   command -v node >/dev/null || { echo "node (Node.js >= 20) is required" >&2; return 1; }
   command -v npm >/dev/null || { echo "npm is required" >&2; return 1; }
   local stamp="$ZN_DIR/node_modules/.flare-deps-stamp" want
-  want=$(cat "$ZN_DIR/package.json" "$ZN_DIR/package-lock.json" "$(command -v node)" | sha256sum | cut -d' ' -f1)
+  want=$({ cat "$ZN_DIR/package.json" "$ZN_DIR/package-lock.json"; node --version; } | sha256sum | cut -d' ' -f1)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
     return 0
   fi
@@ -35,9 +35,12 @@ zn_resolve_bin() {
   (cd "$(dirname "$path")" && echo "$(pwd -P)/$(basename "$path")")
 }
 
+# $FLARE_NODE_BIN / $FLARE_BIN, else the debug build in $CARGO_TARGET_DIR (when set, as in CI) or
+# <repo>/target.
 zn_bins() {
-  FLARE_NODE_BIN=$(zn_resolve_bin "${FLARE_NODE_BIN:-}" "$REPO_ROOT/target/debug/flare-node") || return 1
-  FLARE_BIN=$(zn_resolve_bin "${FLARE_BIN:-}" "$REPO_ROOT/target/debug/flare") || return 1
+  local target=${CARGO_TARGET_DIR:-$REPO_ROOT/target}
+  FLARE_NODE_BIN=$(zn_resolve_bin "${FLARE_NODE_BIN:-}" "$target/debug/flare-node") || return 1
+  FLARE_BIN=$(zn_resolve_bin "${FLARE_BIN:-}" "$target/debug/flare") || return 1
   export FLARE_NODE_BIN FLARE_BIN
 }
 

@@ -4,7 +4,8 @@
 #
 #   zombienet/launch.sh
 #
-# Binary: $FLARE_NODE_BIN (default target/debug/flare-node). RPC ports: alice 9944, bob 9945,
+# Binary: $FLARE_NODE_BIN (default <target>/debug/flare-node, <target> = $CARGO_TARGET_DIR or
+# <repo>/target; flare likewise). RPC ports: alice 9944, bob 9945,
 # charlie 9946, dave 9947; override with FLARE_ZN_RPC_ALICE / _BOB / _CHARLIE / _DAVE.
 # Node data and logs go to $FLARE_ZN_DIR (default: a new /tmp/flare-testnet.XXXXXX directory).
 set -euo pipefail

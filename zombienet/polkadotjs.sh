@@ -6,7 +6,8 @@
 #
 #   zombienet/polkadotjs.sh
 #
-# Binaries: $FLARE_NODE_BIN and $FLARE_BIN, default target/debug/flare-node and target/debug/flare.
+# Binaries: $FLARE_NODE_BIN and $FLARE_BIN, default <target>/debug/flare-node and .../flare, where
+# <target> is $CARGO_TARGET_DIR or <repo>/target.
 # FLARE_PJS_KEEP=1 keeps the test's temp dir (node.log, simulate.log).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"

@@ -5,7 +5,8 @@
 #   zombienet/test.sh                          # all tests
 #   zombienet/test.sh zombienet/0001-flare-testnet.zndsl
 #
-# Binaries: $FLARE_NODE_BIN and $FLARE_BIN, default target/debug/flare-node and target/debug/flare.
+# Binaries: $FLARE_NODE_BIN and $FLARE_BIN, default <target>/debug/flare-node and .../flare, where
+# <target> is $CARGO_TARGET_DIR or <repo>/target.
 # RPC ports are picked free at random, so a testnet started with launch.sh can keep running.
 # Set FLARE_ZN_KEEP=1 to keep the run directory (node logs, FL participant logs) after a pass;
 # it is always kept after a failure.

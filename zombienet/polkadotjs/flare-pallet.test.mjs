@@ -7,7 +7,8 @@
 // @polkadot/api and calls the node's custom JSON-RPC `flare_roundSummary`.
 //
 //   zombienet/polkadotjs.sh          (or: cd zombienet && node --test polkadotjs/)
-// Binaries: $FLARE_NODE_BIN, $FLARE_BIN (default <repo>/target/debug/flare-node, .../flare).
+// Binaries: $FLARE_NODE_BIN, $FLARE_BIN (default <target>/debug/flare-node and .../flare, where
+// <target> is $CARGO_TARGET_DIR or <repo>/target).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -21,8 +22,9 @@ import { ApiPromise, WsProvider } from "@polkadot/api";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
-const NODE_BIN = path.resolve(process.env.FLARE_NODE_BIN || path.join(repo, "target/debug/flare-node"));
-const FLARE_BIN = path.resolve(process.env.FLARE_BIN || path.join(repo, "target/debug/flare"));
+const target = path.resolve(process.env.CARGO_TARGET_DIR || path.join(repo, "target"));
+const NODE_BIN = path.resolve(process.env.FLARE_NODE_BIN || path.join(target, "debug/flare-node"));
+const FLARE_BIN = path.resolve(process.env.FLARE_BIN || path.join(target, "debug/flare"));
 const TASK = 0;
 const ROUNDS = 2;
 const TRAINERS = 3;
@@ -43,6 +45,8 @@ function freePort() {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// A sleep that does not keep the process alive (for races against a child's exit).
+const idle = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
 function fieldNames(event) {
   return event.meta.fields.map((f) => f.name.toString());
@@ -163,7 +167,7 @@ describe("polkadot.js reads Flare's federated-learning pallet by name (metadata,
     if (api) await api.disconnect().catch(() => {});
     if (node && node.exitCode === null) {
       node.kill("SIGTERM");
-      await Promise.race([once(node, "exit"), sleep(10_000)]);
+      await Promise.race([once(node, "exit"), idle(10_000)]);
       if (node.exitCode === null && node.signalCode === null) node.kill("SIGKILL");
     }
     killChildren();

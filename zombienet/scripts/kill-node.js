@@ -1,8 +1,8 @@
 // Kills a validator for good (SIGKILL; zombienet's own `pause` would only SIGSTOP it). Usage:
 //   dave: js-script ./scripts/kill-node.js within 60 seconds
-// The node's process id comes from zombienet's native provider (the process it spawned), with a
-// fallback to the one flare-node process whose --base-path is this network's <tmpDir>/<node>/data.
-// Records the best block at the kill in $FLARE_ZN_WORK/killed.json. Returns 1.
+// The node's process id comes from zombienet's native provider (the process it spawned) and from
+// /proc: the flare-node process whose --name is the node and --base-path <tmpDir>/<node>/data.
+// Records the best block right after the kill in $FLARE_ZN_WORK/killed.json. Returns 1.
 "use strict";
 
 const fs = require("fs");
@@ -35,7 +35,7 @@ function pidFromProc(networkInfo, nodeName) {
       hits.push(parseInt(entry, 10));
     }
   }
-  return hits.length === 1 ? hits[0] : null;
+  return hits;
 }
 
 function alive(pid) {
@@ -51,12 +51,16 @@ async function run(nodeName, networkInfo) {
   const dir = z.workDir(networkInfo);
   const url = z.wsUri(networkInfo, nodeName);
   const witness = Object.keys(networkInfo.nodesByName).find((n) => n !== nodeName);
-  const pid = pidFromZombienet(nodeName) || pidFromProc(networkInfo, nodeName);
-  if (!pid) throw new Error(`cannot find the process of ${nodeName}`);
+  // zombienet's pid is flare-node itself when `bash -c` exec'd it; kill the matching node too.
+  const pids = [...new Set([pidFromZombienet(nodeName), ...pidFromProc(networkInfo, nodeName)].filter(Boolean))];
+  if (pids.length === 0) throw new Error(`cannot find the process of ${nodeName}`);
+  if (pids.length > 2) throw new Error(`ambiguous processes for ${nodeName}: ${pids}`);
+  for (const pid of pids) process.kill(pid, "SIGKILL");
+  await z.waitFor(`${nodeName} (pid ${pids}) to exit`, () => !pids.some(alive), 10_000, 200);
+  // Heights read after the kill: a round with `started > best` began without the killed node.
   const best = await z.bestNumber(z.wsUri(networkInfo, witness));
   const fin = await z.finalized(z.wsUri(networkInfo, witness));
-  process.kill(pid, "SIGKILL");
-  await z.waitFor(`${nodeName} (pid ${pid}) to exit`, () => !alive(pid), 10_000, 200);
+  const pid = pids.join(",");
   let rpcDown = false;
   try {
     await z.rpc(url, "system_health", [], 2000);

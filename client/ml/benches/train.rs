@@ -1,20 +1,71 @@
 //! One training epoch over the 8 000-sample standard training split.
+//!
+//! The MLP's configuration (batch 32, lr 0.05, momentum 0.9, no weight decay) is the one
+//! `scripts/numpy_mlp.py` reproduces in NumPy for the side-by-side figure of
+//! `scripts/bench_learning.sh`; the learning rate does not change the cost of an epoch.
+//! Before timing, the MLP is trained for `FLARE_PERF_ACCURACY_EPOCHS` (default 3) epochs with the
+//! same configuration and its test accuracy printed, as a sanity check of the timed code (and
+//! written to `$FLARE_PERF_DIR/train_accuracy.json` if that is set).
+
+mod common;
+
+use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use flare_ml::{bundled_mnist, Model, ModelSpec, Network, TrainConfig, BUNDLED_TRAIN};
 
-fn bench(c: &mut Criterion) {
-	let (train, _) = bundled_mnist()
-		.and_then(|d| d.split_at(BUNDLED_TRAIN))
-		.expect("bundled MNIST");
-	let cfg = TrainConfig {
-		epochs: 1,
+fn cfg(epochs: u32) -> TrainConfig {
+	TrainConfig {
+		epochs,
 		batch_size: 32,
-		learning_rate: 0.02,
+		learning_rate: 0.05,
 		momentum: 0.9,
 		seed: 7,
 		..TrainConfig::default()
-	};
+	}
+}
+
+fn bench(c: &mut Criterion) {
+	let (train, test) = bundled_mnist()
+		.and_then(|d| d.split_at(BUNDLED_TRAIN))
+		.expect("bundled MNIST");
+
+	let epochs = common::env_count("FLARE_PERF_ACCURACY_EPOCHS", 3);
+	let spec = ModelSpec::mnist_2nn();
+	let mut net = Network::new(spec.clone(), 1).expect("valid spec");
+	let start = Instant::now();
+	let report = net.train(&train, &cfg(epochs)).expect("training");
+	let seconds = start.elapsed().as_secs_f64();
+	let accuracy = net.evaluate(&test).expect("evaluate").accuracy;
+	let c0 = cfg(epochs);
+	eprintln!(
+		"\n{spec}: test accuracy {:.2} % after {epochs} epochs (batch {}, lr {}, momentum {}; \
+		 final train loss {:.4}; {seconds:.2} s; MATMUL_NUM_THREADS={})",
+		100.0 * accuracy,
+		c0.batch_size,
+		c0.learning_rate,
+		c0.momentum,
+		report.final_loss,
+		common::matmul_threads()
+	);
+	common::write_json(
+		"train_accuracy",
+		&format!(
+			"{{\"model\": \"{spec}\", \"train_samples\": {}, \"test_samples\": {}, \
+			 \"epochs\": {epochs}, \"batch\": {}, \"lr\": {}, \"momentum\": {}, \
+			 \"test_accuracy\": {accuracy}, \"final_train_loss\": {}, \"seconds\": {seconds}, \
+			 \"matmul_threads\": \"{}\"}}",
+			train.len(),
+			test.len(),
+			c0.batch_size,
+			c0.learning_rate,
+			c0.momentum,
+			report.final_loss,
+			common::matmul_threads()
+		),
+	);
+
+	let cfg = cfg(1);
 	let mut g = c.benchmark_group("train_epoch");
 	g.sample_size(10);
 	g.throughput(Throughput::Elements(train.len() as u64));

@@ -5,6 +5,7 @@
 //! runtime this client was built against (regenerate it with `scripts/update-metadata.sh`; the
 //! `metadata_matches_runtime` test fails when it is stale).
 
+pub mod bench;
 pub mod types;
 
 use std::{future::Future, str::FromStr, sync::Arc, time::Duration};
