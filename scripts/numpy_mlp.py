@@ -178,6 +178,13 @@ def blas_info():
         return "unknown"
 
 
+def os_threads():
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
 def main():
     x, y = load_mnist(ARGS.data)
     if x.shape[0] < TRAIN:
@@ -194,7 +201,6 @@ def main():
         dt = time.perf_counter() - t0
         if r >= ARGS.warmup:
             times.append(dt)
-    times.sort()
     median = statistics.median(times)
 
     accuracy = None
@@ -222,6 +228,9 @@ def main():
         "accuracy_epochs": ARGS.accuracy_epochs,
         "test_accuracy": accuracy,
         "train_loss_per_epoch": losses,
+        # OS threads of this process after training (the BLAS pool plus the main thread): shows
+        # the thread setting took effect.
+        "process_threads": os_threads(),
         "numpy": np.__version__,
         "blas": blas_info(),
         "python": sys.version.split()[0],
@@ -231,14 +240,20 @@ def main():
     if ARGS.json:
         print(json.dumps(result))
         return
-    print(f"NumPy {np.__version__} ({result['blas']}, {ARGS.threads} threads), {result['model']}, "
-        f"{xtr.shape[0]} samples, batch {ARGS.batch}, lr {ARGS.lr}, momentum {ARGS.momentum}")
-    print(f"epoch time: median {1000 * median:.1f} ms over {len(times)} epochs "
-        f"({', '.join(f'{1000 * t:.1f}' for t in times)} ms)")
+    print(
+        f"NumPy {np.__version__} ({result['blas']}, {ARGS.threads} threads; "
+        f"{result['process_threads']} OS threads), {result['model']}, {xtr.shape[0]} samples, "
+        f"batch {ARGS.batch}, lr {ARGS.lr}, momentum {ARGS.momentum}"
+    )
+    print(
+        f"epoch time: median {1000 * median:.1f} ms over {len(times)} epochs "
+        f"({', '.join(f'{1000 * t:.1f}' for t in times)} ms)"
+    )
     if accuracy is not None:
-        print(f"test accuracy after {ARGS.accuracy_epochs} epochs: {100 * accuracy:.2f} % "
-            f"(train loss per epoch: {', '.join(f'{l:.4f}' for l in losses)})")
-
+        print(
+            f"test accuracy after {ARGS.accuracy_epochs} epochs: {100 * accuracy:.2f} % "
+            f"(train loss per epoch: {', '.join(f'{l:.4f}' for l in losses)})"
+        )
 
 if __name__ == "__main__":
     main()

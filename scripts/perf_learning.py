@@ -265,8 +265,9 @@ def report(args):
               + ", ".join(f"{s['label']} ({s['others']} %)" for s in busy)
               + ". Absolute times of those steps are pessimistic, and multi-threaded ones suffer "
               "most: a 2-thread matrix product waits for its second thread to be scheduled (NumPy's "
-              "OpenBLAS spin-waits for it, which makes it worse). The 1-thread training row is "
-              "the robust comparison in that case.")
+              "OpenBLAS spin-waits for it, which makes it worse)."
+              + (" The 1-thread training row is the robust comparison in that case."
+                 if (raw / "numpy-1t.json").exists() else ""))
             w("")
 
     # --- training ----------------------------------------------------------------------------
@@ -302,6 +303,14 @@ def report(args):
           f"**{fl['median_ns'] / np_ns:.2f}** | {fmt_int(n / (fl['median_ns'] / 1e9))} | "
           f"{fmt_int(n / npj['epoch_seconds_median'])} |")
     w("")
+    t1, t2 = raw / "criterion-train-1t.json", raw / "criterion-train-2t.json"
+    if t1.exists() and t2.exists() and 1 in numpy and 2 in numpy:
+        f1 = one(load(t1), "train_epoch", acc["model"])["median_ns"]
+        f2 = one(load(t2), "train_epoch", acc["model"])["median_ns"]
+        n1, n2 = (numpy[t]["epoch_seconds_median"] for t in (1, 2))
+        w(f"Speed-up from the second thread (1-thread epoch ÷ 2-thread epoch): flare-ml "
+          f"**{f1 / f2:.2f}×**, NumPy **{n1 / n2:.2f}×**.")
+        w("")
     np2 = numpy.get(2) or np_any
     if np2 and np2.get("test_accuracy") is not None:
         np_loss = np2["train_loss_per_epoch"][-1] if np2["train_loss_per_epoch"] else None
@@ -310,7 +319,10 @@ def report(args):
           f"{fmt_int(acc['test_samples'])} held-out digits: flare-ml **{100 * acc['test_accuracy']:.2f} %** "
           f"(last-epoch train loss {acc['final_train_loss']:.4f}), NumPy "
           f"**{100 * np2['test_accuracy']:.2f} %** (last-epoch train loss {np_loss:.4f}). "
-          "The initial weights come from "
+          + (f"OS threads of each process after training: flare-ml {acc['process_threads']}, "
+             f"NumPy {np2['process_threads']} (the thread settings took effect). "
+             if acc.get("process_threads") and np2.get("process_threads") else "")
+          + "The initial weights come from "
           "different generators (ChaCha8 vs PCG64), so the two runs agree in distribution, not bit for bit.")
         w("")
 

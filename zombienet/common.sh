@@ -87,8 +87,18 @@ zn_cleanup_processes() {
   [ ${#pids[@]} -gt 0 ] || return 0
   kill "${pids[@]}" 2>/dev/null || true
   for _ in $(seq 1 50); do
-    kill -0 "${pids[@]}" 2>/dev/null || return 0
+    zn_any_running "${pids[@]}" || return 0
     sleep 0.2
   done
   kill -9 "${pids[@]}" 2>/dev/null || true
+}
+
+# Is any of these processes still running (exited-but-unreaped zombies do not count)?
+zn_any_running() {
+  local pid state
+  for pid in "$@"; do
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || continue
+    [ -n "$state" ] && [ "$state" != Z ] && return 0
+  done
+  return 1
 }

@@ -74,9 +74,11 @@ pub fn free_port() -> std::io::Result<u16> {
 	Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-/// A running `flare-node --dev --tmp`, killed on drop.
+/// A running `flare-node --dev`, killed on drop.
 pub struct DevNode {
 	child: Child,
+	bin: PathBuf,
+	args: Vec<String>,
 	rpc_port: u16,
 	log_path: PathBuf,
 	_log_dir: tempfile::TempDir,
@@ -86,38 +88,70 @@ impl DevNode {
 	/// Start `bin --dev --tmp` on free RPC, p2p and Prometheus ports and wait until it answers
 	/// RPC. `extra` arguments are appended.
 	pub fn spawn(bin: &Path, extra: &[&str]) -> Result<Self, NodeError> {
+		let mut args = vec!["--tmp"];
+		args.extend_from_slice(extra);
+		Self::spawn_with(bin, &args)
+	}
+
+	/// Start `bin --dev` keeping its database in `base_path`, so [`DevNode::restart`] resumes
+	/// the same chain.
+	pub fn spawn_persistent(bin: &Path, base_path: &Path) -> Result<Self, NodeError> {
+		let base = base_path.to_string_lossy().into_owned();
+		Self::spawn_with(bin, &["--base-path", &base])
+	}
+
+	fn spawn_with(bin: &Path, extra: &[&str]) -> Result<Self, NodeError> {
 		let rpc_port = free_port()?;
-		let p2p_port = free_port()?;
-		let prometheus_port = free_port()?;
+		let mut args: Vec<String> = ["--dev", "--no-telemetry", "--no-mdns", "--rpc-cors", "all"]
+			.iter()
+			.map(|s| s.to_string())
+			.collect();
+		for (flag, port) in [
+			("--rpc-port", rpc_port),
+			("--port", free_port()?),
+			("--prometheus-port", free_port()?),
+		] {
+			args.push(flag.into());
+			args.push(port.to_string());
+		}
+		args.extend(["--rpc-max-connections".to_string(), "1000".to_string()]);
+		args.extend(extra.iter().map(|s| s.to_string()));
 		let log_dir = tempfile::tempdir()?;
 		let log_path = log_dir.path().join("flare-node.log");
-		let log = File::create(&log_path)?;
-		let child = Command::new(bin)
-			.args([
-				"--dev",
-				"--tmp",
-				"--no-telemetry",
-				"--no-mdns",
-				"--rpc-cors",
-				"all",
-			])
-			.args(["--rpc-port", &rpc_port.to_string()])
-			.args(["--port", &p2p_port.to_string()])
-			.args(["--prometheus-port", &prometheus_port.to_string()])
-			.args(["--rpc-max-connections", "1000"])
-			.args(extra)
-			.stdin(Stdio::null())
-			.stdout(Stdio::null())
-			.stderr(log)
-			.spawn()?;
+		let child = Self::start(bin, &args, &log_path)?;
 		let mut node = Self {
 			child,
+			bin: bin.to_path_buf(),
+			args,
 			rpc_port,
 			log_path,
 			_log_dir: log_dir,
 		};
 		node.wait_ready(Duration::from_secs(180))?;
 		Ok(node)
+	}
+
+	fn start(bin: &Path, args: &[String], log_path: &Path) -> Result<Child, NodeError> {
+		let log = File::options().create(true).append(true).open(log_path)?;
+		Ok(Command::new(bin)
+			.args(args)
+			.stdin(Stdio::null())
+			.stdout(Stdio::null())
+			.stderr(log)
+			.spawn()?)
+	}
+
+	/// Kill the node and start it again with the same arguments and ports.
+	pub fn restart(&mut self) -> Result<(), NodeError> {
+		self.stop();
+		self.child = Self::start(&self.bin, &self.args, &self.log_path)?;
+		self.wait_ready(Duration::from_secs(180))
+	}
+
+	/// Kill the node (it stays down until [`DevNode::restart`]).
+	pub fn stop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
 	}
 
 	/// The node's WebSocket RPC endpoint.
@@ -191,7 +225,6 @@ fn rpc_answers(addr: SocketAddr) -> bool {
 
 impl Drop for DevNode {
 	fn drop(&mut self) {
-		let _ = self.child.kill();
-		let _ = self.child.wait();
+		self.stop();
 	}
 }

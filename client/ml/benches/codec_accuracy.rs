@@ -66,8 +66,9 @@ fn main() {
 	let (raw_bytes, raw_acc, raw_hash) =
 		(results[0].1, *results[0].2.last().unwrap(), results[0].3);
 	println!(
-		"\n{spec}, {CLIENTS} IID clients, FedAvg {rounds} rounds x 2 local epochs; top-k keeps \
-		 10 %, int8-block uses blocks of 256 ({seconds:.1} s)"
+		"\n{spec}, {CLIENTS} IID clients, FedAvg {rounds} round{} x 2 local epochs; top-k keeps \
+		 10 %, int8-block uses blocks of 256 ({seconds:.1} s)",
+		if rounds == 1 { "" } else { "s" }
 	);
 	println!(
 		"| {:<15} | {:>12} | {:>8} | {:>9} | {:>9} |",

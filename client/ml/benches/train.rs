@@ -33,15 +33,19 @@ fn bench(c: &mut Criterion) {
 	let epochs = common::env_count("FLARE_PERF_ACCURACY_EPOCHS", 3);
 	let spec = ModelSpec::mnist_2nn();
 	let mut net = Network::new(spec.clone(), 1).expect("valid spec");
+	let c0 = cfg(epochs);
 	let start = Instant::now();
-	let report = net.train(&train, &cfg(epochs)).expect("training");
+	let report = net.train(&train, &c0).expect("training");
 	let seconds = start.elapsed().as_secs_f64();
 	let accuracy = net.evaluate(&test).expect("evaluate").accuracy;
-	let c0 = cfg(epochs);
+	let threads = common::process_threads()
+		.map(|n| n.to_string())
+		.unwrap_or_else(|| "null".into());
 	eprintln!(
-		"\n{spec}: test accuracy {:.2} % after {epochs} epochs (batch {}, lr {}, momentum {}; \
-		 final train loss {:.4}; {seconds:.2} s; MATMUL_NUM_THREADS={})",
+		"\n{spec}: test accuracy {:.2} % after {epochs} epoch{} (batch {}, lr {}, momentum {}; \
+		 final train loss {:.4}; {seconds:.2} s; MATMUL_NUM_THREADS={}, {threads} OS threads)",
 		100.0 * accuracy,
+		if epochs == 1 { "" } else { "s" },
 		c0.batch_size,
 		c0.learning_rate,
 		c0.momentum,
@@ -54,7 +58,7 @@ fn bench(c: &mut Criterion) {
 			"{{\"model\": \"{spec}\", \"train_samples\": {}, \"test_samples\": {}, \
 			 \"epochs\": {epochs}, \"batch\": {}, \"lr\": {}, \"momentum\": {}, \
 			 \"test_accuracy\": {accuracy}, \"final_train_loss\": {}, \"seconds\": {seconds}, \
-			 \"matmul_threads\": \"{}\"}}",
+			 \"matmul_threads\": \"{}\", \"process_threads\": {threads}}}",
 			train.len(),
 			test.len(),
 			c0.batch_size,

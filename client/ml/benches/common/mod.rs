@@ -41,3 +41,8 @@ pub fn matmul_threads() -> String {
 		.filter(|v| !v.is_empty())
 		.unwrap_or_else(|| "default (physical cores)".into())
 }
+
+/// OS threads of this process (Linux), e.g. to show how many matrixmultiply started.
+pub fn process_threads() -> Option<usize> {
+	std::fs::read_dir("/proc/self/task").ok().map(|d| d.count())
+}
