@@ -3,10 +3,13 @@
 #   scripts/bench.sh          full run (~1 h on 2 cores, including the runtime-benchmarks build)
 #   scripts/bench.sh --tiny   quick check that every benchmark still runs (CI); writes only to
 #                             ${CARGO_TARGET_DIR:-target}/perf, never to docs/
+#   scripts/bench.sh --assemble   only rebuild docs/PERFORMANCE.md from the fragments in .../perf
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TINY=0
+ASSEMBLE=0
 [ "${1:-}" = "--tiny" ] && TINY=1
+[ "${1:-}" = "--assemble" ] && ASSEMBLE=1
 TARGET=${CARGO_TARGET_DIR:-target}
 PERF="$TARGET/perf"
 mkdir -p "$PERF"
@@ -23,16 +26,18 @@ if [ $TINY = 1 ]; then
   exit 0
 fi
 
-bash scripts/bench-weights.sh
-bash scripts/bench_learning.sh
-cargo build --locked -p flare-node -p flare
-"$TARGET/debug/flare-bench" throughput --clients 1000 --out "$PERF/throughput.md"
-for p in iid dirichlet:0.5; do
-  "$TARGET/debug/flare" simulate --node-bin "$TARGET/debug/flare-node" --partition "$p" \
-    --quiet --out "$PERF/sim-${p%%:*}"
-done
-python3 scripts/perf_rounds.py "IID:$PERF/sim-iid/rounds.csv" \
-  "Dirichlet(0.5):$PERF/sim-dirichlet/rounds.csv" > "$PERF/rounds.md"
+if [ $ASSEMBLE = 0 ]; then
+  bash scripts/bench-weights.sh
+  bash scripts/bench_learning.sh
+  cargo build --locked -p flare-node -p flare
+  "$TARGET/debug/flare-bench" throughput --clients 1000 --out "$PERF/throughput.md"
+  for p in iid dirichlet:0.5; do
+    "$TARGET/debug/flare" simulate --node-bin "$TARGET/debug/flare-node" --partition "$p" \
+      --quiet --out "$PERF/sim-${p%%:*}"
+  done
+  python3 scripts/perf_rounds.py "IID:$PERF/sim-iid/rounds.csv" \
+    "Dirichlet(0.5):$PERF/sim-dirichlet/rounds.csv" > "$PERF/rounds.md"
+fi
 
 {
   echo "# Performance"

@@ -511,7 +511,7 @@ fn make_row(detail: &RoundDetail, t: Timing, wall: Duration) -> RoundRow {
 /// The header of the per-round table.
 pub fn table_header() -> String {
 	format!(
-		"{:>5} {:<11} {:>7} {:>7} {:>7} {:>8} {:>10} {:>8} {:>7} {:>7} {:>7} {:>7} {:>7}",
+		"{:>5} {:<11} {:>7} {:>7} {:>7} {:>8} {:>10} {:>8} {:>7} {:>7} {:>9} {:>7} {:>7}",
 		"round",
 		"state",
 		"blocks",
@@ -521,17 +521,17 @@ pub fn table_header() -> String {
 		"accuracy",
 		"loss",
 		"wall s",
-		"train",
-		"verify",
-		"aggr.",
-		"wait"
+		"train s",
+		"verify ms",
+		"aggr ms",
+		"wait s"
 	)
 }
 
 /// One row of the per-round table.
 pub fn table_row(r: &RoundRow) -> String {
 	let mut s = format!(
-		"{:>5} {:<11} {:>7} {:>7} {:>7} {:>8.0} {:>10} {:>8} {:>7.1} {:>7.2} {:>7.2} {:>7.2} {:>7.1}",
+		"{:>5} {:<11} {:>7} {:>7} {:>7} {:>8.0} {:>10} {:>8} {:>7.1} {:>7.2} {:>9.1} {:>7.1} {:>7.1}",
 		r.round,
 		r.state,
 		format!("{}-{}", r.start_block, r.end_block),
@@ -542,8 +542,8 @@ pub fn table_row(r: &RoundRow) -> String {
 		r.loss.map_or("-".into(), |l| format!("{l:.4}")),
 		r.wall_secs,
 		r.train_secs,
-		r.fetch_secs,
-		r.aggregate_secs,
+		r.fetch_secs * 1e3,
+		r.aggregate_secs * 1e3,
 		r.wait_secs,
 	);
 	if !r.dissenters.is_empty() {
