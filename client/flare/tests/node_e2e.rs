@@ -87,14 +87,21 @@ async fn metadata_matches_runtime() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_reconnects_when_the_node_restarts() {
 	let base = tempfile::tempdir().unwrap();
-	let mut node =
-		DevNode::spawn_persistent(&find_node_binary().expect("flare-node is built"), base.path())
-			.expect("node starts");
-	let eve = SubxtChain::connect(&node.url(), Signer::from_suri("//Eve").unwrap()).await.unwrap();
-	eve.register_client().await.expect("registered before the restart");
+	let mut node = DevNode::spawn_persistent(
+		&find_node_binary().expect("flare-node is built"),
+		base.path(),
+	)
+	.expect("node starts");
+	let eve = SubxtChain::connect(&node.url(), Signer::from_suri("//Eve").unwrap())
+		.await
+		.unwrap();
+	eve.register_client()
+		.await
+		.expect("registered before the restart");
 	let before = eve.best_number().await.unwrap();
 
-	node.restart().expect("node restarts on the same ports and database");
+	node.restart()
+		.expect("node restarts on the same ports and database");
 
 	// The same client handle works again once the RPC client has reconnected.
 	let start = Instant::now();
@@ -104,11 +111,14 @@ async fn client_reconnects_when_the_node_restarts() {
 			_ => {
 				assert!(start.elapsed() < Duration::from_secs(60), "no reconnection");
 				tokio::time::sleep(Duration::from_millis(500)).await;
-			},
+			}
 		}
 	};
 	assert!(after > before);
-	assert!(eve.is_registered(eve.account()).await.unwrap(), "state survived the restart");
+	assert!(
+		eve.is_registered(eve.account()).await.unwrap(),
+		"state survived the restart"
+	);
 	let err = eve.register_client().await.expect_err("still registered");
 	assert!(err.is_rejection("AlreadyRegistered"), "{err}");
 }

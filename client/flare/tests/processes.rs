@@ -297,3 +297,92 @@ async fn commands_explain_user_mistakes() {
 	);
 	drop(node);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trainers_and_aggregators_ride_out_a_node_restart() {
+	let base = tempfile::tempdir().unwrap();
+	let mut node =
+		DevNode::spawn_persistent(&find_node_binary().unwrap(), base.path()).expect("node starts");
+	let url = node.url();
+	let store = base.path().join("blobs");
+	let task_file = base.path().join("task.toml");
+	std::fs::write(
+		&task_file,
+		"model = \"logreg:784x10\"\nrounds = 3\nmin_updates = 2\nmax_updates = 2\n\
+		 training_period = 10\naggregation_period = 10\nquorum = 2\n[training]\nepochs = 1\n",
+	)
+	.unwrap();
+	let out = flare(
+		&url,
+		&store,
+		"//Alice",
+		&["task", "create", "--file", task_file.to_str().unwrap()],
+	)
+	.output()
+	.unwrap();
+	assert!(
+		out.status.success(),
+		"{}",
+		String::from_utf8_lossy(&out.stderr)
+	);
+	let task: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+	let t = task.to_string();
+	let procs = vec![
+		spawn(flare(&url, &store, "//Alice", &["aggregate", "--task", &t])),
+		spawn(flare(&url, &store, "//Bob", &["aggregate", "--task", &t])),
+		spawn(flare(
+			&url,
+			&store,
+			"//Dave",
+			&[
+				"train",
+				"--task",
+				&t,
+				"--clients",
+				"2",
+				"--client-index",
+				"0",
+			],
+		)),
+		spawn(flare(
+			&url,
+			&store,
+			"//Eve",
+			&[
+				"train",
+				"--task",
+				&t,
+				"--clients",
+				"2",
+				"--client-index",
+				"1",
+			],
+		)),
+	];
+
+	let chain = SubxtChain::connect(&url, Signer::from_suri("//Alice").unwrap())
+		.await
+		.unwrap();
+	wait_until("round 0 finalized", Duration::from_secs(180), async || {
+		matches!(
+			chain.round(task, 0).await.ok()??.phase,
+			Phase::Finalized { .. }
+		)
+		.then_some(())
+	})
+	.await;
+	// The node goes down and comes back on the same ports and database; every participant
+	// reconnects and the task runs to completion.
+	node.restart().expect("node restarts");
+	for (child, what) in procs.into_iter().zip(["Alice", "Bob", "Dave", "Eve"]) {
+		finish(child, what);
+	}
+	for round in 0..3 {
+		let h = chain.round(task, round).await.unwrap().unwrap();
+		assert!(
+			matches!(h.phase, Phase::Finalized { .. }),
+			"round {round}: {:?}",
+			h.phase
+		);
+	}
+}

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use flare::{
 	chain::{
 		bench::{BatchReport, BenchCall},
-		Chain, ChainRule, Commitment, NewTask, BlobRef, Signer, SubxtChain,
+		BlobRef, Chain, ChainRule, Commitment, NewTask, Signer, SubxtChain,
 	},
 	node::{find_node_binary, DevNode},
 };
@@ -55,7 +55,11 @@ fn memory_mib(pid: u32) -> Option<(f64, f64)> {
 
 fn row(name: &str, r: &BatchReport) -> String {
 	let per_block = r.blocks.iter().map(|b| b.hits).max().unwrap_or(0);
-	let fullness = r.blocks.iter().map(|b| b.normal_weight_fraction).fold(0.0, f64::max);
+	let fullness = r
+		.blocks
+		.iter()
+		.map(|b| b.normal_weight_fraction)
+		.fold(0.0, f64::max);
 	let bytes = r.blocks.iter().map(|b| b.bytes).max().unwrap_or(0);
 	format!(
 		"| {name} | {} / {} | {} | {:.1} s | {:.1} | {} | {per_block} | {:.1} % | {:.0} KiB |",
@@ -72,12 +76,21 @@ fn row(name: &str, r: &BatchReport) -> String {
 
 #[tokio::main]
 async fn main() -> Result<()> {
-	tracing_subscriber::fmt().with_env_filter("warn").with_writer(std::io::stderr).init();
+	tracing_subscriber::fmt()
+		.with_env_filter("warn")
+		.with_writer(std::io::stderr)
+		.init();
 	let Cmd::Throughput { clients, url, out } = Cli::parse().command;
-	anyhow::ensure!((1..=1024).contains(&clients), "--clients must be between 1 and 1024");
+	anyhow::ensure!(
+		(1..=1024).contains(&clients),
+		"--clients must be between 1 and 1024"
+	);
 	let node = match &url {
 		Some(_) => None,
-		None => Some(DevNode::spawn(&find_node_binary()?, &["--pool-limit", "16384", "--pool-kbytes", "65536"])?),
+		None => Some(DevNode::spawn(
+			&find_node_binary()?,
+			&["--pool-limit", "16384", "--pool-kbytes", "65536"],
+		)?),
 	};
 	let url = url.unwrap_or_else(|| node.as_ref().map(|n| n.url()).unwrap_or_default());
 	let alice = SubxtChain::connect(&url, Signer::from_suri("//Alice")?).await?;
@@ -93,23 +106,36 @@ async fn main() -> Result<()> {
 		.iter()
 		.enumerate()
 		.map(|(i, a)| {
-			(Signer::from_suri("//Alice").expect("valid; qed"), n0 + i as u64, BenchCall::Transfer {
-				to: a.account(),
-				amount: 10 * flare::simulate::UNIT,
-			})
+			(
+				Signer::from_suri("//Alice").expect("valid; qed"),
+				n0 + i as u64,
+				BenchCall::Transfer {
+					to: a.account(),
+					amount: 10 * flare::simulate::UNIT,
+				},
+			)
 		})
 		.collect();
 	let funding = alice.submit_batch(fund, timeout).await.context("funding")?;
 	eprintln!("funded: {:.1} tx/s", funding.per_second());
 
-	let register: Vec<_> = accounts.iter().map(|a| (a.clone(), 0, BenchCall::Register)).collect();
-	let registration = alice.submit_batch(register, timeout).await.context("registration")?;
+	let register: Vec<_> = accounts
+		.iter()
+		.map(|a| (a.clone(), 0, BenchCall::Register))
+		.collect();
+	let registration = alice
+		.submit_batch(register, timeout)
+		.await
+		.context("registration")?;
 	eprintln!("registered: {:.1} tx/s", registration.per_second());
 
 	let task = alice
 		.create_task(NewTask {
 			descriptor: [7; 32],
-			initial_model: BlobRef { hash: [1; 32], len: 800_000 },
+			initial_model: BlobRef {
+				hash: [1; 32],
+				len: 800_000,
+			},
 			rule: ChainRule::FedAvg,
 			codec: 8,
 			min_updates: 1,
@@ -127,28 +153,55 @@ async fn main() -> Result<()> {
 		.map(|(i, a)| {
 			let mut hash = [0u8; 32];
 			hash[..8].copy_from_slice(&(i as u64).to_le_bytes());
-			(a.clone(), 1, BenchCall::Commit {
-				task,
-				round: 0,
-				commitment: Commitment { hash, len: 46_000, samples: 800, codec: 8 },
-			})
+			(
+				a.clone(),
+				1,
+				BenchCall::Commit {
+					task,
+					round: 0,
+					commitment: Commitment {
+						hash,
+						len: 46_000,
+						samples: 800,
+						codec: 8,
+					},
+				},
+			)
 		})
 		.collect();
-	let commits = alice.submit_batch(commit, timeout).await.context("commitments")?;
+	let commits = alice
+		.submit_batch(commit, timeout)
+		.await
+		.context("commitments")?;
 	eprintln!("committed: {:.1} tx/s", commits.per_second());
 	let round = alice.round(task, 0).await?.context("round 0 exists")?;
 
 	// Baseline: the same N accounts each send one balance transfer, the same way.
 	let transfer: Vec<_> = accounts
 		.iter()
-		.map(|a| (a.clone(), 2, BenchCall::Transfer { to: alice.account(), amount: flare::simulate::UNIT }))
+		.map(|a| {
+			(
+				a.clone(),
+				2,
+				BenchCall::Transfer {
+					to: alice.account(),
+					amount: flare::simulate::UNIT,
+				},
+			)
+		})
 		.collect();
-	let transfers = alice.submit_batch(transfer, timeout).await.context("transfers")?;
+	let transfers = alice
+		.submit_batch(transfer, timeout)
+		.await
+		.context("transfers")?;
 	eprintln!("transfers: {:.1} tx/s", transfers.per_second());
 	let memory = node.as_ref().and_then(|n| memory_mib(n.pid()));
 
 	let mut md = String::new();
-	let _ = writeln!(md, "### Throughput: {clients} clients committing in one round\n");
+	let _ = writeln!(
+		md,
+		"### Throughput: {clients} clients committing in one round\n"
+	);
 	let _ = writeln!(
 		md,
 		"Command: `flare-bench throughput --clients {clients}` against `flare-node --dev` (dev profile \
@@ -163,9 +216,20 @@ async fn main() -> Result<()> {
 	);
 	let _ = writeln!(md, "|---|---|---|---|---|---|---|---|---|");
 	let _ = writeln!(md, "{}", row("fund (Alice → N, one sender)", &funding));
-	let _ = writeln!(md, "{}", row("`register_client` (N senders)", &registration));
+	let _ = writeln!(
+		md,
+		"{}",
+		row("`register_client` (N senders)", &registration)
+	);
 	let _ = writeln!(md, "{}", row("**`submit_update`** (N senders)", &commits));
-	let _ = writeln!(md, "{}", row("**`transfer_keep_alive`** (same N senders, baseline)", &transfers));
+	let _ = writeln!(
+		md,
+		"{}",
+		row(
+			"**`transfer_keep_alive`** (same N senders, baseline)",
+			&transfers
+		)
+	);
 	let _ = writeln!(
 		md,
 		"\n**Ratio:** commitments/s ÷ transfers/s = **{:.2}**; registrations/s ÷ transfers/s = {:.2}. \
@@ -176,7 +240,10 @@ async fn main() -> Result<()> {
 		round.training_closed.is_some()
 	);
 	if let Some((rss, peak)) = memory {
-		let _ = writeln!(md, "Node memory after the run: {rss:.0} MiB resident, {peak:.0} MiB peak.");
+		let _ = writeln!(
+			md,
+			"Node memory after the run: {rss:.0} MiB resident, {peak:.0} MiB peak."
+		);
 	}
 	println!("{md}");
 	if let Some(out) = out {
@@ -185,7 +252,15 @@ async fn main() -> Result<()> {
 		}
 		std::fs::write(&out, &md).with_context(|| format!("cannot write {}", out.display()))?;
 	}
-	anyhow::ensure!(commits.included == clients, "only {} of {clients} commitments were included", commits.included);
-	anyhow::ensure!(transfers.included == clients, "only {} of {clients} transfers were included", transfers.included);
+	anyhow::ensure!(
+		commits.included == clients,
+		"only {} of {clients} commitments were included",
+		commits.included
+	);
+	anyhow::ensure!(
+		transfers.included == clients,
+		"only {} of {clients} transfers were included",
+		transfers.included
+	);
 	Ok(())
 }

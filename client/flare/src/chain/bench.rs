@@ -20,7 +20,11 @@ pub enum BenchCall {
 	/// `FederatedLearning::register_client`.
 	Register,
 	/// `FederatedLearning::submit_update`.
-	Commit { task: TaskId, round: u32, commitment: Commitment },
+	Commit {
+		task: TaskId,
+		round: u32,
+		commitment: Commitment,
+	},
 }
 
 impl BenchCall {
@@ -72,7 +76,10 @@ impl BatchReport {
 impl SubxtChain {
 	/// The next nonce of `who` as the node sees it (including its pool).
 	pub async fn next_nonce(&self, who: AccountId) -> Result<u64, ChainError> {
-		self.legacy.system_account_next_index(&AccountId32(who.0)).await.map_err(rpc_err)
+		self.legacy
+			.system_account_next_index(&AccountId32(who.0))
+			.await
+			.map_err(rpc_err)
 	}
 
 	/// Sign every `(signer, nonce, call)`, submit them all without waiting, and follow the best
@@ -96,35 +103,47 @@ impl SubxtChain {
 				.immortal()
 				.build();
 			let s = match call {
-				BenchCall::Transfer { to, amount } => tx.create_signed(
-					&runtime::transactions()
-						.balances()
-						.transfer_keep_alive(MultiAddress::Id(AccountId32(to.0)), *amount),
-					&signer.0,
-					params,
-				)
-				.await,
-				BenchCall::Register => tx.create_signed(
-					&runtime::transactions().federated_learning().register_client(),
-					&signer.0,
-					params,
-				)
-				.await,
-				BenchCall::Commit { task, round, commitment: c } => tx.create_signed(
-					&runtime::transactions().federated_learning().submit_update(
-						*task,
-						*round,
-						fl::UpdateCommitment {
-							hash: H256(c.hash),
-							len: c.len,
-							samples: c.samples,
-							codec: c.codec,
-						},
-					),
-					&signer.0,
-					params,
-				)
-				.await,
+				BenchCall::Transfer { to, amount } => {
+					tx.create_signed(
+						&runtime::transactions()
+							.balances()
+							.transfer_keep_alive(MultiAddress::Id(AccountId32(to.0)), *amount),
+						&signer.0,
+						params,
+					)
+					.await
+				}
+				BenchCall::Register => {
+					tx.create_signed(
+						&runtime::transactions()
+							.federated_learning()
+							.register_client(),
+						&signer.0,
+						params,
+					)
+					.await
+				}
+				BenchCall::Commit {
+					task,
+					round,
+					commitment: c,
+				} => {
+					tx.create_signed(
+						&runtime::transactions().federated_learning().submit_update(
+							*task,
+							*round,
+							fl::UpdateCommitment {
+								hash: H256(c.hash),
+								len: c.len,
+								samples: c.samples,
+								codec: c.codec,
+							},
+						),
+						&signer.0,
+						params,
+					)
+					.await
+				}
 			}
 			.map_err(|e| ChainError::Invalid(e.to_string()))?;
 			signed.push(s);
@@ -150,7 +169,7 @@ impl SubxtChain {
 			let best = self.best_number_u().await?;
 			if best < next {
 				tokio::time::sleep(Duration::from_millis(50)).await;
-				continue
+				continue;
 			}
 			while next <= best {
 				let stat = block_stat(&self.api, &self.legacy, next, event, max_normal).await?;
@@ -164,7 +183,14 @@ impl SubxtChain {
 			}
 		}
 		blocks.retain(|b| b.hits > 0 || b.failed > 0);
-		Ok(BatchReport { sent: expected, included, failed, elapsed: last_inclusion - started, signing, blocks })
+		Ok(BatchReport {
+			sent: expected,
+			included,
+			failed,
+			elapsed: last_inclusion - started,
+			signing,
+			blocks,
+		})
 	}
 
 	async fn best_number_u(&self) -> Result<BlockNumber, ChainError> {
@@ -184,7 +210,11 @@ async fn max_normal_weight(api: &Client) -> Result<u64, ChainError> {
 		.constants()
 		.entry(runtime::constants().system().block_weights())
 		.map_err(rpc_err)?;
-	Ok(weights.per_class.normal.max_total.map_or(weights.max_block.ref_time, |w| w.ref_time))
+	Ok(weights
+		.per_class
+		.normal
+		.max_total
+		.map_or(weights.max_block.ref_time, |w| w.ref_time))
 }
 
 async fn block_stat(
@@ -201,11 +231,17 @@ async fn block_stat(
 		.ok_or_else(|| ChainError::Rpc(format!("no block {number}")))?;
 	let at = api.at_block(hash).await.map_err(rpc_err)?;
 	let extrinsics = at.extrinsics().fetch().await.map_err(rpc_err)?;
-	let bytes = extrinsics.iter().filter_map(Result::ok).map(|e| e.bytes().len()).sum();
+	let bytes = extrinsics
+		.iter()
+		.filter_map(Result::ok)
+		.map(|e| e.bytes().len())
+		.sum();
 	let events = at.events().fetch().await.map_err(rpc_err)?;
 	let mut names: BTreeMap<String, usize> = BTreeMap::new();
 	for e in events.iter().filter_map(Result::ok) {
-		*names.entry(format!("{}.{}", e.pallet_name(), e.event_name())).or_default() += 1;
+		*names
+			.entry(format!("{}.{}", e.pallet_name(), e.event_name()))
+			.or_default() += 1;
 	}
 	let used = at
 		.storage()

@@ -63,6 +63,12 @@ pub enum ChainError {
 }
 
 impl ChainError {
+	/// Whether retrying later may succeed: the node is unreachable or an RPC failed (e.g. while
+	/// the node restarts and the client reconnects).
+	pub fn is_transient(&self) -> bool {
+		matches!(self, Self::Rpc(_) | Self::Connect { .. })
+	}
+
 	/// Whether this is the runtime's error `name` (e.g. `AlreadyCommitted`).
 	pub fn is_rejection(&self, name: &str) -> bool {
 		matches!(self, Self::Rejected { error, .. } if error == name)

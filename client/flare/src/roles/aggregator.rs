@@ -7,7 +7,7 @@
 //! Honest members compute identical bytes (flare-ml's rules are bit-for-bit deterministic and
 //! the inputs are put in canonical order), so their results' digests agree.
 
-use super::{blocking, emit, fetch_model, Ctx, Progress, RoleError, TaskEnv, POLL};
+use super::{blocking, emit, fetch_model, Ctx, Progress, RoleError, TaskEnv, POLL, RETRY};
 use crate::{
 	chain::{
 		AccountId, AggregateResult, BlobRef, Chain, Metrics, Phase, RoundIndex, TaskId, TaskStatus,
@@ -210,140 +210,155 @@ pub async fn run<C: Chain>(
 	let mut metrics_scan_from: RoundIndex = 0;
 
 	loop {
-		let Some(task) = ctx.chain.task(cfg.task).await? else {
-			break;
-		};
+		let step = async {
+			let Some(task) = ctx.chain.task(cfg.task).await? else {
+				return Ok(false);
+			};
 
-		// Report metrics for every finalized round not reported yet, oldest first.
-		for round in metrics_scan_from..=task.round {
-			if reported.contains(&round) {
-				continue;
-			}
-			let Some(detail) = ctx.chain.round_detail(cfg.task, round).await? else {
-				continue;
-			};
-			let Phase::Finalized { model } = detail.header.phase else {
-				if detail.header.phase.is_over() {
-					reported.insert(round); // failed: nothing to evaluate
+			// Report metrics for every finalized round not reported yet, oldest first.
+			for round in metrics_scan_from..=task.round {
+				if reported.contains(&round) {
+					continue;
 				}
-				continue;
-			};
-			if detail.metrics.iter().any(|(who, _)| *who == me) {
+				let Some(detail) = ctx.chain.round_detail(cfg.task, round).await? else {
+					continue;
+				};
+				let Phase::Finalized { model } = detail.header.phase else {
+					if detail.header.phase.is_over() {
+						reported.insert(round); // failed: nothing to evaluate
+					}
+					continue;
+				};
+				if detail.metrics.iter().any(|(who, _)| *who == me) {
+					reported.insert(round);
+					continue;
+				}
+				let metrics = evaluate(ctx.store.as_ref(), &env, model, cfg.eval.clone()).await?;
+				match ctx.chain.report_metrics(cfg.task, round, metrics).await {
+					Ok(_) => {
+						tracing::info!(
+							aggregator = cfg.index,
+							round,
+							accuracy = metrics.accuracy(),
+							loss = metrics.loss(),
+							"reported metrics"
+						);
+						report.reported.push(round);
+						emit(
+							&ctx.progress,
+							Progress::Reported {
+								aggregator: cfg.index,
+								round,
+								accuracy: metrics.accuracy(),
+								loss: metrics.loss(),
+							},
+						);
+					}
+					Err(e) if e.is_rejection("MetricsAlreadyReported") => {}
+					Err(e) => return Err(e.into()),
+				}
 				reported.insert(round);
-				continue;
 			}
-			let metrics = evaluate(ctx.store.as_ref(), &env, model, cfg.eval.clone()).await?;
-			match ctx.chain.report_metrics(cfg.task, round, metrics).await {
-				Ok(_) => {
+			while reported.contains(&metrics_scan_from) && metrics_scan_from < task.round {
+				metrics_scan_from += 1;
+			}
+
+			if task.status != TaskStatus::Active {
+				let last_done = reported.contains(&task.round);
+				if last_done {
+					return Ok(false);
+				}
+				tokio::time::sleep(POLL).await;
+				return Ok(true);
+			}
+
+			let round = task.round;
+			let header = ctx.chain.round(cfg.task, round).await?;
+			let aggregating = matches!(
+				header.as_ref().map(|h| &h.phase),
+				Some(Phase::Aggregating { .. })
+			);
+			if !aggregating || voted.contains(&round) || skipped.contains(&round) {
+				tokio::time::sleep(POLL).await;
+				return Ok(true);
+			}
+			let header = header.expect("checked above: the round is aggregating; qed");
+			let detail = ctx.chain.round_detail(cfg.task, round).await?;
+			if detail.is_some_and(|d| d.votes.iter().any(|(who, _)| *who == me)) {
+				voted.insert(round);
+				return Ok(true);
+			}
+
+			let outcome = match cfg.fault {
+				AggregatorFault::None => {
+					compute_round(&ctx, &env, round, header.base_model).await?
+				}
+				AggregatorFault::Dishonest => Some(RoundResult {
+					result: AggregateResult {
+						model: BlobRef {
+							hash: [0xBA; 32],
+							len: header.base_model.len,
+						},
+						rejected: Vec::new(),
+					},
+					fetch_secs: 0.0,
+					aggregate_secs: 0.0,
+				}),
+			};
+			let Some(outcome) = outcome else {
+				skipped.insert(round);
+				report.skipped.push(round);
+				return Ok(true);
+			};
+			match ctx
+				.chain
+				.submit_aggregate(cfg.task, round, &outcome.result)
+				.await
+			{
+				Ok(inc) => {
 					tracing::info!(
 						aggregator = cfg.index,
 						round,
-						accuracy = metrics.accuracy(),
-						loss = metrics.loss(),
-						"reported metrics"
+						block = inc.block,
+						rejected = outcome.result.rejected.len(),
+						model = %outcome.result.model,
+						"submitted aggregate"
 					);
-					report.reported.push(round);
+					report.voted.push(round);
 					emit(
 						&ctx.progress,
-						Progress::Reported {
+						Progress::Voted {
 							aggregator: cfg.index,
 							round,
-							accuracy: metrics.accuracy(),
-							loss: metrics.loss(),
+							rejected: outcome.result.rejected.len(),
+							fetch_secs: outcome.fetch_secs,
+							aggregate_secs: outcome.aggregate_secs,
 						},
 					);
 				}
-				Err(e) if e.is_rejection("MetricsAlreadyReported") => {}
+				Err(e) if e.is_rejection("AlreadyVoted") => {}
+				Err(e) if e.is_rejection("RoundNotAggregating") => {
+					tracing::info!(
+						aggregator = cfg.index,
+						round,
+						"round finalized before our vote arrived"
+					);
+				}
 				Err(e) => return Err(e.into()),
 			}
-			reported.insert(round);
-		}
-		while reported.contains(&metrics_scan_from) && metrics_scan_from < task.round {
-			metrics_scan_from += 1;
-		}
-
-		if task.status != TaskStatus::Active {
-			let last_done = reported.contains(&task.round);
-			if last_done {
-				break;
-			}
-			tokio::time::sleep(POLL).await;
-			continue;
-		}
-
-		let round = task.round;
-		let header = ctx.chain.round(cfg.task, round).await?;
-		let aggregating = matches!(
-			header.as_ref().map(|h| &h.phase),
-			Some(Phase::Aggregating { .. })
-		);
-		if !aggregating || voted.contains(&round) || skipped.contains(&round) {
-			tokio::time::sleep(POLL).await;
-			continue;
-		}
-		let header = header.expect("checked above: the round is aggregating; qed");
-		let detail = ctx.chain.round_detail(cfg.task, round).await?;
-		if detail.is_some_and(|d| d.votes.iter().any(|(who, _)| *who == me)) {
 			voted.insert(round);
-			continue;
+			Ok::<bool, RoleError>(true)
 		}
-
-		let outcome = match cfg.fault {
-			AggregatorFault::None => compute_round(&ctx, &env, round, header.base_model).await?,
-			AggregatorFault::Dishonest => Some(RoundResult {
-				result: AggregateResult {
-					model: BlobRef {
-						hash: [0xBA; 32],
-						len: header.base_model.len,
-					},
-					rejected: Vec::new(),
-				},
-				fetch_secs: 0.0,
-				aggregate_secs: 0.0,
-			}),
-		};
-		let Some(outcome) = outcome else {
-			skipped.insert(round);
-			report.skipped.push(round);
-			continue;
-		};
-		match ctx
-			.chain
-			.submit_aggregate(cfg.task, round, &outcome.result)
-			.await
-		{
-			Ok(inc) => {
-				tracing::info!(
-					aggregator = cfg.index,
-					round,
-					block = inc.block,
-					rejected = outcome.result.rejected.len(),
-					model = %outcome.result.model,
-					"submitted aggregate"
-				);
-				report.voted.push(round);
-				emit(
-					&ctx.progress,
-					Progress::Voted {
-						aggregator: cfg.index,
-						round,
-						rejected: outcome.result.rejected.len(),
-						fetch_secs: outcome.fetch_secs,
-						aggregate_secs: outcome.aggregate_secs,
-					},
-				);
+		.await;
+		match step {
+			Ok(true) => {}
+			Ok(false) => break,
+			Err(RoleError::Chain(e)) if e.is_transient() => {
+				tracing::warn!(aggregator = cfg.index, error = %e, "chain unavailable; retrying");
+				tokio::time::sleep(RETRY).await;
 			}
-			Err(e) if e.is_rejection("AlreadyVoted") => {}
-			Err(e) if e.is_rejection("RoundNotAggregating") => {
-				tracing::info!(
-					aggregator = cfg.index,
-					round,
-					"round finalized before our vote arrived"
-				);
-			}
-			Err(e) => return Err(e.into()),
+			Err(e) => return Err(e),
 		}
-		voted.insert(round);
 	}
 	Ok(report)
 }

@@ -148,6 +148,8 @@ pub fn fetch_model(
 
 /// How often roles look at the chain.
 pub const POLL: Duration = Duration::from_millis(300);
+/// How long roles wait before retrying after the chain was unreachable.
+pub const RETRY: Duration = Duration::from_secs(1);
 
 /// Shared pieces every role holds.
 #[derive(Clone)]

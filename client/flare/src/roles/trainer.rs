@@ -4,7 +4,7 @@
 //! Restart-safe: before training, the trainer looks for its own commitment in the round on
 //! chain, so a restarted trainer never commits twice.
 
-use super::{blocking, emit, fetch_model, Ctx, Progress, RoleError, TaskEnv, POLL};
+use super::{blocking, emit, fetch_model, Ctx, Progress, RoleError, TaskEnv, POLL, RETRY};
 use crate::chain::{Chain, Commitment, Phase, RoundIndex, TaskId, TaskStatus};
 use flare_ml::{content_hash, model, Dataset, Encoder, Params};
 use std::{sync::Arc, time::Instant};
@@ -64,119 +64,138 @@ pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: TrainerConfig) -> Result<TrainerRep
 	let mut done: Option<RoundIndex> = None;
 
 	loop {
-		let Some(task) = ctx.chain.task(cfg.task).await? else {
-			break;
-		};
-		if task.status != TaskStatus::Active {
-			tracing::info!(trainer = cfg.index, task = cfg.task, status = ?task.status, "task ended");
-			break;
-		}
-		let round = task.round;
-		let header = ctx.chain.round(cfg.task, round).await?;
-		let training = matches!(
-			header.as_ref().map(|h| &h.phase),
-			Some(Phase::Training { .. })
-		);
-		if !training || done == Some(round) {
-			tokio::time::sleep(POLL).await;
-			continue;
-		}
-		let header = header.expect("checked above: the round is in training; qed");
-		done = Some(round);
-		if ctx
-			.chain
-			.commitment_of(cfg.task, round, me)
-			.await?
-			.is_some()
-		{
-			tracing::info!(
-				trainer = cfg.index,
-				round,
-				"already committed in this round (restart)"
+		let step = async {
+			let Some(task) = ctx.chain.task(cfg.task).await? else {
+				return Ok(false);
+			};
+			if task.status != TaskStatus::Active {
+				tracing::info!(trainer = cfg.index, task = cfg.task, status = ?task.status, "task ended");
+				return Ok(false);
+			}
+			let round = task.round;
+			let header = ctx.chain.round(cfg.task, round).await?;
+			let training = matches!(
+				header.as_ref().map(|h| &h.phase),
+				Some(Phase::Training { .. })
 			);
-			report.already_committed.push(round);
-			continue;
-		}
-
-		let base = fetch_model(ctx.store.as_ref(), header.base_model, &env.manifest)?;
-		let started = Instant::now();
-		let train_cfg = env.descriptor.training.train_config(
-			cfg.seed ^ (u64::from(round) << 32) ^ (cfg.index as u64).wrapping_mul(0x9E37_79B9),
-		);
-		let data = cfg.data.clone();
-		let mut m = model
-			.take()
-			.expect("the model is put back after every round; qed");
-		let (m, trained) = blocking(move || {
-			let out = model::local_update(m.as_mut(), &base, &data, &train_cfg);
-			(m, out.map(|(delta, report)| (base, delta, report)))
-		})
-		.await?;
-		model = Some(m);
-		let (base, delta, train_report) =
-			trained.map_err(|e| RoleError::Learning(e.to_string()))?;
-		let delta = Params::new(base.manifest().clone(), delta)
-			.map_err(|e| RoleError::Learning(e.to_string()))?;
-		let blob = encoder
-			.encode(&delta)
-			.map_err(|e| RoleError::Learning(e.to_string()))?;
-		let train_secs = started.elapsed().as_secs_f64();
-
-		let (hash, published) = match cfg.fault {
-			TrainerFault::None => (ctx.store.put(&blob)?, blob),
-			TrainerFault::WrongBlob => {
-				// Commit to the honest blob, publish a different (valid) one under its name.
-				let hash = content_hash(&blob);
-				let mut other = blob.clone();
-				if let Some(last) = other.last_mut() {
-					*last ^= 0x5A;
-				}
-				ctx.store.put_as(&hash, &other)?;
-				(hash, blob)
+			if !training || done == Some(round) {
+				tokio::time::sleep(POLL).await;
+				return Ok(true);
 			}
-			TrainerFault::NanWeights => {
-				let nan = nan_update(&env, &delta)?;
-				(ctx.store.put(&nan)?, nan)
-			}
-		};
-		let commitment = Commitment {
-			hash,
-			len: published.len() as u64,
-			samples: train_report.samples as u64,
-			codec: env.codec.id.as_u8(),
-		};
-		match ctx.chain.submit_update(cfg.task, round, commitment).await {
-			Ok(inc) => {
+			let header = header.expect("checked above: the round is in training; qed");
+			if ctx
+				.chain
+				.commitment_of(cfg.task, round, me)
+				.await?
+				.is_some()
+			{
 				tracing::info!(
 					trainer = cfg.index,
 					round,
-					block = inc.block,
-					bytes = commitment.len,
-					loss = train_report.final_loss,
-					"committed update"
+					"already committed in this round (restart)"
 				);
-				report.committed.push(round);
-				emit(
-					&ctx.progress,
-					Progress::Committed {
-						trainer: cfg.index,
+				report.already_committed.push(round);
+				done = Some(round);
+				return Ok(true);
+			}
+
+			let base = fetch_model(ctx.store.as_ref(), header.base_model, &env.manifest)?;
+			let started = Instant::now();
+			let train_cfg = env.descriptor.training.train_config(
+				cfg.seed ^ (u64::from(round) << 32) ^ (cfg.index as u64).wrapping_mul(0x9E37_79B9),
+			);
+			let data = cfg.data.clone();
+			let mut m = model
+				.take()
+				.expect("the model is put back after every round; qed");
+			let (m, trained) = blocking(move || {
+				let out = model::local_update(m.as_mut(), &base, &data, &train_cfg);
+				(m, out.map(|(delta, report)| (base, delta, report)))
+			})
+			.await?;
+			model = Some(m);
+			let (base, delta, train_report) =
+				trained.map_err(|e| RoleError::Learning(e.to_string()))?;
+			let delta = Params::new(base.manifest().clone(), delta)
+				.map_err(|e| RoleError::Learning(e.to_string()))?;
+			let blob = encoder
+				.encode(&delta)
+				.map_err(|e| RoleError::Learning(e.to_string()))?;
+			let train_secs = started.elapsed().as_secs_f64();
+
+			let (hash, published) = match cfg.fault {
+				TrainerFault::None => (ctx.store.put(&blob)?, blob),
+				TrainerFault::WrongBlob => {
+					// Commit to the honest blob, publish a different (valid) one under its name.
+					let hash = content_hash(&blob);
+					let mut other = blob.clone();
+					if let Some(last) = other.last_mut() {
+						*last ^= 0x5A;
+					}
+					ctx.store.put_as(&hash, &other)?;
+					(hash, blob)
+				}
+				TrainerFault::NanWeights => {
+					let nan = nan_update(&env, &delta)?;
+					(ctx.store.put(&nan)?, nan)
+				}
+			};
+			let commitment = Commitment {
+				hash,
+				len: published.len() as u64,
+				samples: train_report.samples as u64,
+				codec: env.codec.id.as_u8(),
+			};
+			let outcome = ctx.chain.submit_update(cfg.task, round, commitment).await;
+			if !matches!(&outcome, Err(e) if e.is_transient()) {
+				done = Some(round);
+			}
+			match outcome {
+				Ok(inc) => {
+					tracing::info!(
+						trainer = cfg.index,
 						round,
-						bytes: commitment.len,
-						samples: commitment.samples,
-						train_secs,
-					},
-				);
+						block = inc.block,
+						bytes = commitment.len,
+						loss = train_report.final_loss,
+						"committed update"
+					);
+					report.committed.push(round);
+					emit(
+						&ctx.progress,
+						Progress::Committed {
+							trainer: cfg.index,
+							round,
+							bytes: commitment.len,
+							samples: commitment.samples,
+							train_secs,
+						},
+					);
+				}
+				Err(e) if e.is_rejection("AlreadyCommitted") => {
+					report.already_committed.push(round)
+				}
+				Err(e) if e.is_rejection("RoundNotInTraining") || e.is_rejection("WrongRound") => {
+					tracing::warn!(
+						trainer = cfg.index,
+						round,
+						"training closed before the update got in"
+					);
+					report.missed.push(round);
+				}
+				Err(e) => return Err(e.into()),
 			}
-			Err(e) if e.is_rejection("AlreadyCommitted") => report.already_committed.push(round),
-			Err(e) if e.is_rejection("RoundNotInTraining") || e.is_rejection("WrongRound") => {
-				tracing::warn!(
-					trainer = cfg.index,
-					round,
-					"training closed before the update got in"
-				);
-				report.missed.push(round);
+			Ok::<bool, RoleError>(true)
+		}
+		.await;
+		match step {
+			Ok(true) => {}
+			Ok(false) => break,
+			Err(RoleError::Chain(e)) if e.is_transient() => {
+				tracing::warn!(trainer = cfg.index, error = %e, "chain unavailable; retrying");
+				tokio::time::sleep(RETRY).await;
 			}
-			Err(e) => return Err(e.into()),
+			Err(e) => return Err(e),
 		}
 	}
 	Ok(report)
