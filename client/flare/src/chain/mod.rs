@@ -745,30 +745,18 @@ impl Chain for SubxtChain {
 	}
 
 	async fn create_task(&self, task: NewTask) -> Result<TaskId, ChainError> {
-		// The id is read before and confirmed after: ids are sequential and only this call
-		// allocates them, but other owners may race us, so look the task up by owner and hash.
 		let call = runtime::transactions()
 			.federated_learning()
 			.create_task(params_to(&task));
-		self.submit(call).await?;
-		let at = self.at_best().await?;
-		let next = at
-			.storage()
-			.entry(runtime::storage().federated_learning().next_task_id())
-			.map_err(rpc_err)?
-			.fetch(())
-			.await
-			.map_err(rpc_err)?
-			.decode()
-			.map_err(rpc_err)?;
-		for id in (0..next).rev() {
-			if let Some(t) = self.task(id).await? {
-				if t.owner == self.account() && t.params == task {
-					return Ok(id);
-				}
-			}
+		let (_, events) = self.submit_events(call).await?;
+		// The new task's id comes from the TaskCreated event of this very transaction.
+		match events.find_first::<runtime::federated_learning::events::TaskCreated>() {
+			Some(Ok(created)) => Ok(created.task),
+			Some(Err(e)) => Err(rpc_err(e)),
+			None => Err(ChainError::Rpc(
+				"no TaskCreated event after create_task".into(),
+			)),
 		}
-		Err(ChainError::Rpc("created task not found".into()))
 	}
 
 	async fn register_client(&self) -> Result<Included, ChainError> {
