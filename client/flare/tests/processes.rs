@@ -61,24 +61,13 @@ async fn wait_until<T>(
 	}
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restarted_trainer_commits_once_and_late_aggregator_catches_up() {
-	let node = DevNode::spawn(&find_node_binary().unwrap(), &[]).expect("node starts");
-	let url = node.url();
-	let dir = tempfile::tempdir().unwrap();
-	let store = dir.path().join("blobs");
-	let task_file = dir.path().join("task.toml");
-	// max_updates above the number of trainers: training runs its full period, so a restart
-	// lands inside the same round.
-	std::fs::write(
-		&task_file,
-		"model = \"logreg:784x10\"\nrounds = 3\nmin_updates = 2\nmax_updates = 4\n\
-		 training_period = 8\naggregation_period = 12\nquorum = 2\n[training]\nepochs = 1\n",
-	)
-	.unwrap();
+/// `flare task create` with a task file holding `toml`; returns the id it prints.
+fn create_task(url: &str, store: &Path, dir: &Path, toml: &str) -> u32 {
+	let task_file = dir.join("task.toml");
+	std::fs::write(&task_file, toml).unwrap();
 	let out = flare(
-		&url,
-		&store,
+		url,
+		store,
 		"//Alice",
 		&["task", "create", "--file", task_file.to_str().unwrap()],
 	)
@@ -89,10 +78,27 @@ async fn restarted_trainer_commits_once_and_late_aggregator_catches_up() {
 		"{}",
 		String::from_utf8_lossy(&out.stderr)
 	);
-	let task: u32 = String::from_utf8_lossy(&out.stdout)
+	String::from_utf8_lossy(&out.stdout)
 		.trim()
 		.parse()
-		.expect("task id on stdout");
+		.expect("task id on stdout")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarted_trainer_commits_once_and_late_aggregator_catches_up() {
+	let node = DevNode::spawn(&find_node_binary().unwrap(), &[]).expect("node starts");
+	let url = node.url();
+	let dir = tempfile::tempdir().unwrap();
+	let store = dir.path().join("blobs");
+	// max_updates above the number of trainers: training runs its full period, so a restart
+	// lands inside the same round.
+	let task = create_task(
+		&url,
+		&store,
+		dir.path(),
+		"model = \"logreg:784x10\"\nrounds = 3\nmin_updates = 2\nmax_updates = 4\n\
+		 training_period = 8\naggregation_period = 12\nquorum = 2\n[training]\nepochs = 1\n",
+	);
 
 	let chain = SubxtChain::connect(&url, Signer::from_suri("//Alice").unwrap())
 		.await
@@ -305,27 +311,13 @@ async fn trainers_and_aggregators_ride_out_a_node_restart() {
 		DevNode::spawn_persistent(&find_node_binary().unwrap(), base.path()).expect("node starts");
 	let url = node.url();
 	let store = base.path().join("blobs");
-	let task_file = base.path().join("task.toml");
-	std::fs::write(
-		&task_file,
-		"model = \"logreg:784x10\"\nrounds = 3\nmin_updates = 2\nmax_updates = 2\n\
-		 training_period = 10\naggregation_period = 10\nquorum = 2\n[training]\nepochs = 1\n",
-	)
-	.unwrap();
-	let out = flare(
+	let task = create_task(
 		&url,
 		&store,
-		"//Alice",
-		&["task", "create", "--file", task_file.to_str().unwrap()],
-	)
-	.output()
-	.unwrap();
-	assert!(
-		out.status.success(),
-		"{}",
-		String::from_utf8_lossy(&out.stderr)
+		base.path(),
+		"model = \"logreg:784x10\"\nrounds = 3\nmin_updates = 2\nmax_updates = 2\n\
+		 training_period = 10\naggregation_period = 10\nquorum = 2\n[training]\nepochs = 1\n",
 	);
-	let task: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
 	let t = task.to_string();
 	let procs = vec![
 		spawn(flare(&url, &store, "//Alice", &["aggregate", "--task", &t])),

@@ -3,8 +3,8 @@
 //! Used by `flare-bench throughput`; subxt stays inside the chain module.
 
 use super::{
-	fl, rpc_err, runtime, AccountId, BlockNumber, ChainError, Client, Commitment, Config, Legacy,
-	Signer, SubxtChain, TaskId,
+	fl, rpc_err, runtime, AccountId, BlockNumber, Chain, ChainError, Client, Commitment, Config,
+	Legacy, Signer, SubxtChain, TaskId,
 };
 use std::{
 	collections::BTreeMap,
@@ -91,7 +91,7 @@ impl SubxtChain {
 	) -> Result<BatchReport, ChainError> {
 		let expected = calls.len();
 		let event = calls.first().map_or("", |(_, _, c)| c.success_event());
-		let start_block = self.best_number_u().await?;
+		let start_block = self.best_number().await?;
 
 		let signing_started = Instant::now();
 		let mut tx = self.api.transactions().await.map_err(rpc_err)?;
@@ -166,7 +166,7 @@ impl SubxtChain {
 		let mut last_inclusion = started;
 		let deadline = Instant::now() + timeout;
 		while included + failed < expected && Instant::now() < deadline {
-			let best = self.best_number_u().await?;
+			let best = self.best_number().await?;
 			if best < next {
 				tokio::time::sleep(Duration::from_millis(50)).await;
 				continue;
@@ -191,16 +191,6 @@ impl SubxtChain {
 			signing,
 			blocks,
 		})
-	}
-
-	async fn best_number_u(&self) -> Result<BlockNumber, ChainError> {
-		let header = self
-			.legacy
-			.chain_get_header(None)
-			.await
-			.map_err(rpc_err)?
-			.ok_or_else(|| ChainError::Rpc("no best header".into()))?;
-		Ok(header.number as BlockNumber)
 	}
 }
 

@@ -269,12 +269,7 @@ impl SubxtChain {
 		opaque.ok_or_else(|| ChainError::Incompatible("the runtime has no V16 metadata".into()))
 	}
 
-	async fn at_best(
-		&self,
-	) -> Result<
-		subxt::client::ClientAtBlock<Config, subxt::client::OnlineClientAtBlockImpl<Config>>,
-		ChainError,
-	> {
+	async fn at_best(&self) -> Result<AtBlock, ChainError> {
 		let hash = self
 			.legacy
 			.chain_get_block_hash(None)
@@ -530,6 +525,32 @@ fn metrics_from(m: fl::RoundMetrics) -> Metrics {
 	}
 }
 
+/// A client at one block.
+type AtBlock = subxt::client::ClientAtBlock<Config, subxt::client::OnlineClientAtBlockImpl<Config>>;
+
+/// Every entry of a `(task, round, key)` storage map under `(task, round)`, decoded.
+async fn round_entries<Addr, K>(
+	at: &AtBlock,
+	addr: Addr,
+	task: TaskId,
+	round: RoundIndex,
+) -> Result<Vec<(K, Addr::Value)>, ChainError>
+where
+	Addr: subxt::storage::Address<KeyParts = (TaskId, RoundIndex, K)>,
+	(TaskId, RoundIndex): subxt::storage::PrefixOf<Addr::KeyParts>,
+	K: subxt::ext::scale_decode::IntoVisitor,
+{
+	let entry = at.storage().entry(addr).map_err(rpc_err)?;
+	let mut it = entry.iter((task, round)).await.map_err(rpc_err)?;
+	let mut out = Vec::new();
+	while let Some(kv) = it.next().await {
+		let kv = kv.map_err(rpc_err)?;
+		let (_, _, key) = kv.key().map_err(rpc_err)?.decode().map_err(rpc_err)?;
+		out.push((key, kv.value().decode().map_err(rpc_err)?));
+	}
+	Ok(out)
+}
+
 impl Chain for SubxtChain {
 	fn account(&self) -> AccountId {
 		self.signer.account()
@@ -616,38 +637,25 @@ impl Chain for SubxtChain {
 		};
 		let header = round_from(task, round, v.decode().map_err(rpc_err)?);
 
-		let mut proposals = Vec::new();
-		let entry = at.storage().entry(st.proposals()).map_err(rpc_err)?;
-		let mut it = entry.iter((task, round)).await.map_err(rpc_err)?;
-		while let Some(kv) = it.next().await {
-			let kv = kv.map_err(rpc_err)?;
-			let (_, _, digest) = kv.key().map_err(rpc_err)?.decode().map_err(rpc_err)?;
-			let p = kv.value().decode().map_err(rpc_err)?;
-			proposals.push(Proposal {
+		let proposals = round_entries(&at, st.proposals(), task, round)
+			.await?
+			.into_iter()
+			.map(|(digest, p)| Proposal {
 				digest: digest.0,
 				result: result_from(p.result),
 				votes: p.votes,
-			});
-		}
-		let mut votes = Vec::new();
-		let entry = at.storage().entry(st.votes()).map_err(rpc_err)?;
-		let mut it = entry.iter((task, round)).await.map_err(rpc_err)?;
-		while let Some(kv) = it.next().await {
-			let kv = kv.map_err(rpc_err)?;
-			let (_, _, who) = kv.key().map_err(rpc_err)?.decode().map_err(rpc_err)?;
-			votes.push((AccountId(who.0), kv.value().decode().map_err(rpc_err)?.0));
-		}
-		let mut metrics = Vec::new();
-		let entry = at.storage().entry(st.metrics()).map_err(rpc_err)?;
-		let mut it = entry.iter((task, round)).await.map_err(rpc_err)?;
-		while let Some(kv) = it.next().await {
-			let kv = kv.map_err(rpc_err)?;
-			let (_, _, who) = kv.key().map_err(rpc_err)?.decode().map_err(rpc_err)?;
-			metrics.push((
-				AccountId(who.0),
-				metrics_from(kv.value().decode().map_err(rpc_err)?),
-			));
-		}
+			})
+			.collect();
+		let mut votes: Vec<_> = round_entries(&at, st.votes(), task, round)
+			.await?
+			.into_iter()
+			.map(|(who, digest)| (AccountId(who.0), digest.0))
+			.collect();
+		let mut metrics: Vec<_> = round_entries(&at, st.metrics(), task, round)
+			.await?
+			.into_iter()
+			.map(|(who, m)| (AccountId(who.0), metrics_from(m)))
+			.collect();
 		votes.sort();
 		metrics.sort_by_key(|(a, _)| *a);
 		Ok(Some(RoundDetail {
@@ -664,20 +672,12 @@ impl Chain for SubxtChain {
 		round: RoundIndex,
 	) -> Result<Vec<(AccountId, Commitment)>, ChainError> {
 		let at = self.at_best().await?;
-		let entry = at
-			.storage()
-			.entry(runtime::storage().federated_learning().commitments())
-			.map_err(rpc_err)?;
-		let mut out = Vec::new();
-		let mut it = entry.iter((task, round)).await.map_err(rpc_err)?;
-		while let Some(kv) = it.next().await {
-			let kv = kv.map_err(rpc_err)?;
-			let (_, _, who) = kv.key().map_err(rpc_err)?.decode().map_err(rpc_err)?;
-			out.push((
-				AccountId(who.0),
-				commitment_from(kv.value().decode().map_err(rpc_err)?),
-			));
-		}
+		let commitments = runtime::storage().federated_learning().commitments();
+		let mut out: Vec<_> = round_entries(&at, commitments, task, round)
+			.await?
+			.into_iter()
+			.map(|(who, c)| (AccountId(who.0), commitment_from(c)))
+			.collect();
 		out.sort_by_key(|(a, _)| *a);
 		Ok(out)
 	}

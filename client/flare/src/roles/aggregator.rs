@@ -7,7 +7,7 @@
 //! Honest members compute identical bytes (flare-ml's rules are bit-for-bit deterministic and
 //! the inputs are put in canonical order), so their results' digests agree.
 
-use super::{blocking, emit, fetch_model, Ctx, Progress, RoleError, TaskEnv, POLL, RETRY};
+use super::{blocking, emit, fetch_model, keep_going, Ctx, Progress, RoleError, TaskEnv, POLL};
 use crate::{
 	chain::{
 		AccountId, AggregateResult, BlobRef, Chain, Metrics, Phase, RoundIndex, TaskId, TaskStatus,
@@ -350,14 +350,8 @@ pub async fn run<C: Chain>(
 			Ok::<bool, RoleError>(true)
 		}
 		.await;
-		match step {
-			Ok(true) => {}
-			Ok(false) => break,
-			Err(RoleError::Chain(e)) if e.is_transient() => {
-				tracing::warn!(aggregator = cfg.index, error = %e, "chain unavailable; retrying");
-				tokio::time::sleep(RETRY).await;
-			}
-			Err(e) => return Err(e),
+		if !keep_going(step, "aggregator", cfg.index).await? {
+			break;
 		}
 	}
 	Ok(report)

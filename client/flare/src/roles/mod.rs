@@ -151,6 +151,23 @@ pub const POLL: Duration = Duration::from_millis(300);
 /// How long roles wait before retrying after the chain was unreachable.
 pub const RETRY: Duration = Duration::from_secs(1);
 
+/// Decide what a role's loop does after one step (`Ok(true)`: go on, `Ok(false)`: stop). A
+/// transient chain error, e.g. while the node restarts and the client reconnects, is waited out.
+pub(crate) async fn keep_going(
+	step: Result<bool, RoleError>,
+	role: &str,
+	index: usize,
+) -> Result<bool, RoleError> {
+	match step {
+		Err(RoleError::Chain(e)) if e.is_transient() => {
+			tracing::warn!(role, index, error = %e, "chain unavailable; retrying");
+			tokio::time::sleep(RETRY).await;
+			Ok(true)
+		}
+		other => other,
+	}
+}
+
 /// Shared pieces every role holds.
 #[derive(Clone)]
 pub struct Ctx<C: Chain> {

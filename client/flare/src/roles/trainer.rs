@@ -4,7 +4,7 @@
 //! Restart-safe: before training, the trainer looks for its own commitment in the round on
 //! chain, so a restarted trainer never commits twice.
 
-use super::{blocking, emit, fetch_model, Ctx, Progress, RoleError, TaskEnv, POLL, RETRY};
+use super::{blocking, emit, fetch_model, keep_going, Ctx, Progress, RoleError, TaskEnv, POLL};
 use crate::chain::{Chain, Commitment, Phase, RoundIndex, TaskId, TaskStatus};
 use flare_ml::{content_hash, model, Dataset, Encoder, Params};
 use std::{sync::Arc, time::Instant};
@@ -188,14 +188,8 @@ pub async fn run<C: Chain>(ctx: Ctx<C>, cfg: TrainerConfig) -> Result<TrainerRep
 			Ok::<bool, RoleError>(true)
 		}
 		.await;
-		match step {
-			Ok(true) => {}
-			Ok(false) => break,
-			Err(RoleError::Chain(e)) if e.is_transient() => {
-				tracing::warn!(trainer = cfg.index, error = %e, "chain unavailable; retrying");
-				tokio::time::sleep(RETRY).await;
-			}
-			Err(e) => return Err(e),
+		if !keep_going(step, "trainer", cfg.index).await? {
+			break;
 		}
 	}
 	Ok(report)
